@@ -1,0 +1,88 @@
+package dev.jot.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code jot} command line: {@code jot solve}, {@code jot demo}. Bad input ends with one line on
+ * stderr and exit code 2; a successful run exits with 0.
+ */
+@Command(name = "jot", mixinStandardHelpOptions = true, versionProvider = Jot.Version.class,
+        description = "Optimal transport on the JVM: entropic (Sinkhorn) transport between point clouds or histograms.",
+        subcommands = {SolveCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Jot implements Runnable {
+    /** Exit code for bad input. */
+    public static final int BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs the command line and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (for tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Jot());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("jot: " + ex.getMessage() + " (see jot " + subcommandName(ex.getCommandLine()) + "--help)");
+            return BAD_INPUT;
+        });
+        cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
+            String msg = userMessage(ex);
+            if (msg == null) {
+                throw ex;
+            }
+            err.println("jot: " + msg);
+            return BAD_INPUT;
+        });
+        return cl.execute(args);
+    }
+
+    private static String subcommandName(CommandLine cl) {
+        return cl.getParent() == null ? "" : cl.getCommandName() + " ";
+    }
+
+    /** The one-line message for an exception caused by the user's input, or null for a bug. */
+    static String userMessage(Throwable ex) {
+        if (ex instanceof UncheckedIOException u) {
+            ex = u.getCause();
+        }
+        if (ex instanceof NoSuchFileException e) {
+            return "no such file: " + e.getFile();
+        }
+        if (ex instanceof AccessDeniedException e) {
+            return "cannot read " + e.getFile() + ": permission denied";
+        }
+        if (ex instanceof IOException e) {
+            return "cannot read: " + e.getMessage();
+        }
+        if (ex instanceof IllegalArgumentException || ex instanceof ArithmeticException) {
+            return ex.getMessage();
+        }
+        return null;
+    }
+
+    /** Reads the version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Jot.class.getPackage().getImplementationVersion();
+            return new String[]{"jot " + (v == null ? "(development build)" : v),
+                    "Java " + Runtime.version() + ", kernels: " + dev.jot.kernel.Kernels.defaults().name()};
+        }
+    }
+}

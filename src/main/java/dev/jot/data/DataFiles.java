@@ -1,0 +1,57 @@
+package dev.jot.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Reads and writes arrays in the format given by a file's extension: {@code .npy} ({@link Npy}), or
+ * {@code .csv}, {@code .csv.gz}, {@code .txt}, {@code .txt.gz} ({@link Csv}).
+ */
+public final class DataFiles {
+    private DataFiles() {
+    }
+
+    /**
+     * Reads an array from a {@code .npy} or CSV file, chosen by the file's extension (in any case).
+     *
+     * @param file the file to read
+     * @return the array: as stored for {@code .npy}, 2-D f64 for CSV
+     * @throws IOException         if the file cannot be opened or read
+     * @throws DataFormatException if the extension is unknown or the content is malformed
+     */
+    public static NdArray read(Path file) throws IOException {
+        return npy(file) ? Npy.read(file) : Csv.read(file);
+    }
+
+    /**
+     * Writes an array to a {@code .npy} or CSV file, chosen by the file's extension (in any case).
+     *
+     * @param file  the file to write
+     * @param array the array to write
+     * @throws IOException         if the file cannot be written
+     * @throws DataFormatException if the extension is unknown, or the format cannot hold the array
+     *                             (a 3-D array in CSV)
+     */
+    public static void write(Path file, NdArray array) throws IOException {
+        if (npy(file)) {
+            Npy.write(file, array);
+        } else {
+            Csv.write(file, array);
+        }
+    }
+
+    /** True for {@code .npy}, false for a CSV extension; throws for anything else. */
+    private static boolean npy(Path file) {
+        String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
+        if (name.endsWith(".npy")) {
+            return true;
+        }
+        for (String ext : new String[] {".csv", ".csv.gz", ".txt", ".txt.gz"}) {
+            if (name.endsWith(ext)) {
+                return false;
+            }
+        }
+        throw new DataFormatException(file, "unknown file type (use .npy or .csv)");
+    }
+}

@@ -1,0 +1,158 @@
+package dev.jot.data;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A dense, C-ordered (row-major) array of rank 1 to 3 in f32 or f64, stored in a {@link MemorySegment}
+ * (off-heap, or memory-mapped from a {@code .npy} file). It is what the readers return and the writers
+ * take; {@link Points}, {@link Weights} and cost matrices are views of it.
+ *
+ * <p>Instances are immutable: the segment handed out by {@link #segment()} is read-only.
+ */
+public final class NdArray {
+    private final MemorySegment segment;
+    private final long[] shape;
+    private final Precision precision;
+
+    private NdArray(MemorySegment segment, long[] shape, Precision precision) {
+        this.segment = segment.asReadOnly();
+        this.shape = shape;
+        this.precision = precision;
+    }
+
+    /**
+     * Wraps a segment holding {@code product(shape)} elements of the given precision in native byte
+     * order. The segment is not copied; it must not be changed afterwards.
+     */
+    public static NdArray wrap(MemorySegment segment, Precision precision, long... shape) {
+        Objects.requireNonNull(segment, "segment");
+        Objects.requireNonNull(precision, "precision");
+        if (shape.length < 1 || shape.length > 3) {
+            throw new IllegalArgumentException("shape must have 1 to 3 dimensions, got " + Arrays.toString(shape));
+        }
+        long count = 1;
+        for (long s : shape) {
+            if (s < 0) {
+                throw new IllegalArgumentException("shape must be non-negative, got " + Arrays.toString(shape));
+            }
+            count = Math.multiplyExact(count, s);
+        }
+        long bytes = Math.multiplyExact(count, (long) precision.bytes());
+        if (segment.byteSize() != bytes) {
+            throw new IllegalArgumentException("segment holds " + segment.byteSize() + " bytes, shape "
+                    + Arrays.toString(shape) + " in " + precision + " needs " + bytes);
+        }
+        return new NdArray(segment, shape.clone(), precision);
+    }
+
+    /** Copies a row-major {@code double[]} into a new off-heap f64 array of the given shape. */
+    public static NdArray of(double[] values, long... shape) {
+        MemorySegment seg = Arena.ofAuto().allocate((long) values.length * 8, 8);
+        MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_DOUBLE, 0, values.length);
+        return wrap(seg, Precision.F64, shape);
+    }
+
+    /** Copies a row-major {@code float[]} into a new off-heap f32 array of the given shape. */
+    public static NdArray of(float[] values, long... shape) {
+        MemorySegment seg = Arena.ofAuto().allocate((long) values.length * 4, 8);
+        MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_FLOAT, 0, values.length);
+        return wrap(seg, Precision.F32, shape);
+    }
+
+    /** Number of dimensions (1 to 3). */
+    public int rank() {
+        return shape.length;
+    }
+
+    /** Extent of dimension {@code k}. */
+    public long shape(int k) {
+        return shape[k];
+    }
+
+    /** A copy of the shape. */
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** Total number of elements. */
+    public long size() {
+        long c = 1;
+        for (long s : shape) {
+            c *= s;
+        }
+        return c;
+    }
+
+    /** Element precision. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** The read-only backing segment (row-major, native byte order). */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** Element at flat (row-major) index {@code k}, widened to double. */
+    public double getFlat(long k) {
+        return precision == Precision.F64
+                ? segment.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, k)
+                : segment.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k);
+    }
+
+    /** All elements, row-major, as a new {@code double[]}. */
+    public double[] toDoubleArray() {
+        long size = size();
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("array of " + size + " elements does not fit a Java array");
+        }
+        double[] out = new double[(int) size];
+        if (precision == Precision.F64) {
+            MemorySegment.copy(segment, ValueLayout.JAVA_DOUBLE_UNALIGNED, 0, out, 0, out.length);
+        } else {
+            for (int k = 0; k < out.length; k++) {
+                out[k] = segment.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k);
+            }
+        }
+        return out;
+    }
+
+    /** The same values in another precision (this array itself if the precision matches). */
+    public NdArray to(Precision target) {
+        if (target == precision) {
+            return this;
+        }
+        long size = size();
+        MemorySegment out = Arena.ofAuto().allocate(size * target.bytes(), 8);
+        for (long k = 0; k < size; k++) {
+            if (target == Precision.F64) {
+                out.setAtIndex(ValueLayout.JAVA_DOUBLE, k, segment.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k));
+            } else {
+                out.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) segment.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, k));
+            }
+        }
+        return new NdArray(out, shape.clone(), target);
+    }
+
+    /**
+     * Index of the first element that is NaN or infinite, or -1 if all are finite.
+     */
+    public long firstNonFinite() {
+        long size = size();
+        for (long k = 0; k < size; k++) {
+            if (!Double.isFinite(getFlat(k))) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public String toString() {
+        return "NdArray" + Arrays.toString(shape) + " " + precision;
+    }
+}

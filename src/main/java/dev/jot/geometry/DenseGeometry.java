@@ -1,0 +1,183 @@
+package dev.jot.geometry;
+
+import dev.jot.data.NdArray;
+import dev.jot.data.Points;
+import dev.jot.data.Precision;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * A materialised cost matrix, stored off-heap in both orientations (C and Cᵀ) so that sweeps over
+ * rows and over columns both read memory contiguously. Memory: 2·n·m elements.
+ */
+public final class DenseGeometry implements Geometry {
+    private final int n;
+    private final int m;
+    private final Precision precision;
+    private final MemorySegment c;
+    private final MemorySegment ct;
+    private final double maxCost;
+    private final double minCost;
+
+    private DenseGeometry(int n, int m, Precision precision, MemorySegment c, MemorySegment ct, double min, double max) {
+        this.n = n;
+        this.m = m;
+        this.precision = precision;
+        this.c = c.asReadOnly();
+        this.ct = ct.asReadOnly();
+        this.minCost = min;
+        this.maxCost = max;
+    }
+
+    /**
+     * The cost matrix {@code c(x_i, y_j)} between two point clouds of the same dimension, computed in
+     * double precision and stored in {@code precision}.
+     */
+    public static DenseGeometry of(Points x, Points y, CostFunction cost, Precision precision) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(cost, "cost");
+        Objects.requireNonNull(precision, "precision");
+        if (x.d() != y.d()) {
+            throw new IllegalArgumentException("x and y must have the same dimension, got x: " + x.n() + " x " + x.d()
+                    + ", y: " + y.n() + " x " + y.d());
+        }
+        int n = x.n(), m = y.n(), d = x.d();
+        double[] xs = x.array().toDoubleArray();
+        double[] ys = y.array().toDoubleArray();
+        Builder b = new Builder(n, m, precision);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                b.set(i, j, cost.cost(xs, i, ys, j, d));
+            }
+        }
+        return b.build();
+    }
+
+    /** A given n × m cost matrix (a 2-D array), stored in {@code precision}. */
+    public static DenseGeometry of(NdArray matrix, Precision precision) {
+        Objects.requireNonNull(matrix, "matrix");
+        Objects.requireNonNull(precision, "precision");
+        if (matrix.rank() != 2) {
+            throw new IllegalArgumentException("cost matrix must be 2-D (n x m), got shape "
+                    + java.util.Arrays.toString(matrix.shape()));
+        }
+        if (matrix.shape(0) > Integer.MAX_VALUE || matrix.shape(1) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cost matrix too large: " + java.util.Arrays.toString(matrix.shape()));
+        }
+        int n = (int) matrix.shape(0), m = (int) matrix.shape(1);
+        Builder b = new Builder(n, m, precision);
+        long k = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                b.set(i, j, matrix.getFlat(k++));
+            }
+        }
+        return b.build();
+    }
+
+    /** A given cost matrix as rows of equal length. */
+    public static DenseGeometry of(double[][] matrix, Precision precision) {
+        int n = matrix.length, m = n == 0 ? 0 : matrix[0].length;
+        double[] flat = new double[n * m];
+        for (int i = 0; i < n; i++) {
+            if (matrix[i].length != m) {
+                throw new IllegalArgumentException("cost matrix row " + i + " has " + matrix[i].length + " entries, row 0 has " + m);
+            }
+            System.arraycopy(matrix[i], 0, flat, i * m, m);
+        }
+        return of(NdArray.of(flat, n, m), precision);
+    }
+
+    private static final class Builder {
+        final int n, m;
+        final Precision p;
+        final MemorySegment c, ct;
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+
+        Builder(int n, int m, Precision p) {
+            this.n = n;
+            this.m = m;
+            this.p = p;
+            long bytes = Math.multiplyExact((long) n * m, (long) p.bytes());
+            Arena arena = Arena.ofAuto();
+            c = arena.allocate(Math.max(bytes, 1), 64);
+            ct = arena.allocate(Math.max(bytes, 1), 64);
+        }
+
+        void set(int i, int j, double v) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("cost matrix entry [" + i + "][" + j + "] is " + v + " (costs must be finite)");
+            }
+            long a = (long) i * m + j, t = (long) j * n + i;
+            if (p == Precision.F64) {
+                c.setAtIndex(ValueLayout.JAVA_DOUBLE, a, v);
+                ct.setAtIndex(ValueLayout.JAVA_DOUBLE, t, v);
+            } else {
+                float f = (float) v;
+                if (Float.isInfinite(f)) {
+                    throw new IllegalArgumentException("cost matrix entry [" + i + "][" + j + "] = " + v
+                            + " overflows f32; use precision f64");
+                }
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, a, f);
+                ct.setAtIndex(ValueLayout.JAVA_FLOAT, t, f);
+            }
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+
+        DenseGeometry build() {
+            return new DenseGeometry(n, m, p, c, ct, min, max);
+        }
+    }
+
+    @Override
+    public int n() {
+        return n;
+    }
+
+    @Override
+    public int m() {
+        return m;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    @Override
+    public MemorySegment tile(boolean transposed, int r0, int rows, MemorySegment scratch) {
+        int cols = transposed ? n : m;
+        long bytes = (long) precision.bytes() * cols;
+        return (transposed ? ct : c).asSlice(r0 * bytes, rows * bytes);
+    }
+
+    @Override
+    public boolean materialized() {
+        return true;
+    }
+
+    @Override
+    public double maxCost() {
+        return maxCost;
+    }
+
+    @Override
+    public double minCost() {
+        return minCost;
+    }
+
+    @Override
+    public double cost(int i, int j) {
+        long a = (long) i * m + j;
+        return precision == Precision.F64 ? c.getAtIndex(ValueLayout.JAVA_DOUBLE, a) : c.getAtIndex(ValueLayout.JAVA_FLOAT, a);
+    }
+
+    @Override
+    public String toString() {
+        return "DenseGeometry[" + n + " x " + m + ", " + precision + "]";
+    }
+}

@@ -1,0 +1,95 @@
+package dev.jot.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The reference kernels: plain loops in double precision whatever the tile's precision. Always
+ * available, used where the Vector API is not, and the oracle the vector kernels are tested against.
+ */
+public final class ScalarKernels implements SinkhornKernels {
+    /** The single instance. */
+    public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void logSumExpF32(MemorySegment tile, int rows, int cols, float[] h, float invEps, double[] out, int outOffset) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < cols; j++) {
+                double z = h[j] - (double) invEps * tile.getAtIndex(F32, base + j);
+                // online log-sum-exp: keep the running maximum and the sum rescaled to it
+                if (z > max) {
+                    sum = sum * Math.exp(max - z) + 1.0;
+                    max = z;
+                } else if (z != Double.NEGATIVE_INFINITY) {
+                    sum += Math.exp(z - max);
+                }
+            }
+            out[outOffset + r] = max + Math.log(sum);
+        }
+    }
+
+    @Override
+    public void logSumExpF64(MemorySegment tile, int rows, int cols, double[] h, double invEps, double[] out, int outOffset) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < cols; j++) {
+                double z = h[j] - invEps * tile.getAtIndex(F64, base + j);
+                if (z > max) {
+                    sum = sum * Math.exp(max - z) + 1.0;
+                    max = z;
+                } else if (z != Double.NEGATIVE_INFINITY) {
+                    sum += Math.exp(z - max);
+                }
+            }
+            out[outOffset + r] = max + Math.log(sum);
+        }
+    }
+
+    @Override
+    public void planSumsF32(MemorySegment tile, int rows, int cols, float[] h, float invEps,
+                            double[] shift, double[] mass, double[] cost, int offset) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double s = shift[offset + r], ms = 0, cs = 0;
+            for (int j = 0; j < cols; j++) {
+                double c = tile.getAtIndex(F32, base + j);
+                double p = Math.exp(s + h[j] - (double) invEps * c);
+                ms += p;
+                cs += p * c;
+            }
+            mass[offset + r] = ms;
+            cost[offset + r] = cs;
+        }
+    }
+
+    @Override
+    public void planSumsF64(MemorySegment tile, int rows, int cols, double[] h, double invEps,
+                            double[] shift, double[] mass, double[] cost, int offset) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double s = shift[offset + r], ms = 0, cs = 0;
+            for (int j = 0; j < cols; j++) {
+                double c = tile.getAtIndex(F64, base + j);
+                double p = Math.exp(s + h[j] - invEps * c);
+                ms += p;
+                cs += p * c;
+            }
+            mass[offset + r] = ms;
+            cost[offset + r] = cs;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.jot.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The primitive sweeps every entropic solver is made of. Each method reads a tile of costs (rows × cols,
+ * row-major, contiguous) once and works row by row; a row's result never depends on other rows, so the
+ * caller may run tiles in parallel and get the same bits for any number of threads.
+ *
+ * <p>Two implementations exist: {@link ScalarKernels} (plain Java in double precision; always present,
+ * and the test oracle) and the Vector API one in {@code dev.jot.kernel.simd}. {@link Kernels} picks one.
+ *
+ * <p>Notation: for row r of the tile, z_rj = h_j − invEps·C_rj.
+ */
+public interface SinkhornKernels {
+
+    /** A short name: {@code scalar} or {@code vector}. */
+    String name();
+
+    /**
+     * Online log-sum-exp over each row of an f32 tile: {@code out[outOffset + r] = log Σ_j exp(h_j − invEps·C_rj)}.
+     * With h_j = log b_j + g_j/ε this gives the soft-minimum f_r = −ε·out[r] of a Sinkhorn update.
+     * Entries of {@code h} may be −∞ (zero weights); a row whose terms are all −∞ gives −∞.
+     */
+    void logSumExpF32(MemorySegment tile, int rows, int cols, float[] h, float invEps, double[] out, int outOffset);
+
+    /** {@link #logSumExpF32} for an f64 tile. */
+    void logSumExpF64(MemorySegment tile, int rows, int cols, double[] h, double invEps, double[] out, int outOffset);
+
+    /**
+     * Plan-weighted sums over each row of an f32 tile, with P_rj = exp(s_r + h_j − invEps·C_rj) where
+     * s_r = {@code shift[offset + r]}: {@code mass[offset + r] = Σ_j P_rj} and {@code cost[offset + r] = Σ_j P_rj·C_rj}.
+     * Callers pass potentials after a full update, so that every P_rj ≤ 1 and no exponential overflows.
+     */
+    void planSumsF32(MemorySegment tile, int rows, int cols, float[] h, float invEps,
+                     double[] shift, double[] mass, double[] cost, int offset);
+
+    /** {@link #planSumsF32} for an f64 tile. */
+    void planSumsF64(MemorySegment tile, int rows, int cols, double[] h, double invEps,
+                     double[] shift, double[] mass, double[] cost, int offset);
+}

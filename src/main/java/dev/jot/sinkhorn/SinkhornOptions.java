@@ -1,0 +1,143 @@
+package dev.jot.sinkhorn;
+
+import dev.jot.data.Precision;
+import dev.jot.kernel.Kernels;
+import dev.jot.kernel.SinkhornKernels;
+import java.util.Objects;
+
+/**
+ * Options of a balanced entropic solve. Immutable: every {@code with…} method returns a copy.
+ *
+ * <p>Defaults: at most 1000 iterations, tolerance 1e-6 on the L1 marginal error ‖P·1 − a‖₁ checked
+ * every iteration, f32 kernels, all available processors, the kernels chosen at start-up.
+ */
+public final class SinkhornOptions {
+    private final double epsilon;
+    private final int maxIterations;
+    private final double tolerance;
+    private final int checkEvery;
+    private final Precision precision;
+    private final int threads;
+    private final SinkhornKernels kernels;
+
+    private SinkhornOptions(double epsilon, int maxIterations, double tolerance, int checkEvery,
+                            Precision precision, int threads, SinkhornKernels kernels) {
+        this.epsilon = epsilon;
+        this.maxIterations = maxIterations;
+        this.tolerance = tolerance;
+        this.checkEvery = checkEvery;
+        this.precision = precision;
+        this.threads = threads;
+        this.kernels = kernels;
+    }
+
+    /**
+     * Options with the given regularisation ε (the weight of KL(P‖a⊗b), in the units of the cost) and
+     * the defaults for everything else.
+     */
+    public static SinkhornOptions epsilon(double epsilon) {
+        return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
+                Runtime.getRuntime().availableProcessors(), null);
+    }
+
+    private static double checkEpsilon(double epsilon) {
+        if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
+        }
+        return epsilon;
+    }
+
+    /** The same options with another ε. */
+    public SinkhornOptions withEpsilon(double epsilon) {
+        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels);
+    }
+
+    /** At most {@code maxIterations} iterations (each updates f, then g); at least 1. */
+    public SinkhornOptions withMaxIterations(int maxIterations) {
+        if (maxIterations < 1) {
+            throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
+        }
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels);
+    }
+
+    /**
+     * Stop when the L1 marginal error ‖P·1 − a‖₁ is at most {@code tolerance}; 0 runs exactly
+     * {@link #maxIterations()} iterations.
+     */
+    public SinkhornOptions withTolerance(double tolerance) {
+        if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
+            throw new IllegalArgumentException("tolerance must be non-negative and finite, got " + tolerance);
+        }
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels);
+    }
+
+    /** Check the marginal error every {@code k} iterations (at least 1). */
+    public SinkhornOptions withCheckEvery(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("checkEvery must be at least 1, got " + k);
+        }
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels);
+    }
+
+    /** Precision of the cost tiles and of the kernels' arithmetic (potentials are always kept in f64). */
+    public SinkhornOptions withPrecision(Precision precision) {
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery,
+                Objects.requireNonNull(precision, "precision"), threads, kernels);
+    }
+
+    /** Number of threads the sweeps use (at least 1). Results do not depend on it. */
+    public SinkhornOptions withThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels);
+    }
+
+    /** Use these kernels instead of the ones chosen at start-up. */
+    public SinkhornOptions withKernels(SinkhornKernels kernels) {
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads,
+                Objects.requireNonNull(kernels, "kernels"));
+    }
+
+    /** The regularisation ε. */
+    public double epsilon() {
+        return epsilon;
+    }
+
+    /** The iteration limit. */
+    public int maxIterations() {
+        return maxIterations;
+    }
+
+    /** The tolerance on ‖P·1 − a‖₁. */
+    public double tolerance() {
+        return tolerance;
+    }
+
+    /** How often the marginal error is checked, in iterations. */
+    public int checkEvery() {
+        return checkEvery;
+    }
+
+    /** The kernels' precision. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** The number of threads. */
+    public int threads() {
+        return threads;
+    }
+
+    /** The kernels used: the ones given, or those chosen at start-up. */
+    public SinkhornKernels kernels() {
+        return kernels != null ? kernels : Kernels.defaults();
+    }
+
+    @Override
+    public String toString() {
+        return "SinkhornOptions[epsilon=" + epsilon + ", maxIterations=" + maxIterations + ", tolerance=" + tolerance
+                + ", checkEvery=" + checkEvery + ", precision=" + precision + ", threads=" + threads
+                + ", kernels=" + kernels().name() + "]";
+    }
+}

@@ -1,0 +1,225 @@
+package dev.jot.sinkhorn;
+
+import dev.jot.data.NdArray;
+import dev.jot.data.Precision;
+import dev.jot.geometry.Geometry;
+
+/**
+ * The outcome of a balanced entropic solve: the dual potentials f and g, and everything computed from
+ * them. Immutable; array accessors return copies.
+ *
+ * <p>The plan is P_ij = a_i·b_j·exp((f_i + g_j − C_ij)/ε). It is never stored: {@link #plan()} forms it on
+ * request, and {@link #applyPlan} / {@link #applyPlanTransposed} multiply by it without forming it.
+ */
+public final class SinkhornResult {
+    private final Geometry geometry;
+    private final double[] a;
+    private final double[] b;
+    private final double[] f;
+    private final double[] g;
+    private final double epsilon;
+    private final double cost;
+    private final double objective;
+    private final double dualObjective;
+    private final double marginalErrorA;
+    private final double marginalErrorB;
+    private final int iterations;
+    private final boolean converged;
+    private final String status;
+    private final long solveNanos;
+    private final String kernels;
+    private final int threads;
+
+    SinkhornResult(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double epsilon,
+                   double cost, double objective, double dualObjective, double marginalErrorA, double marginalErrorB,
+                   int iterations, boolean converged, String status, long solveNanos, String kernels, int threads) {
+        this.geometry = geometry;
+        this.a = a;
+        this.b = b;
+        this.f = f;
+        this.g = g;
+        this.epsilon = epsilon;
+        this.cost = cost;
+        this.objective = objective;
+        this.dualObjective = dualObjective;
+        this.marginalErrorA = marginalErrorA;
+        this.marginalErrorB = marginalErrorB;
+        this.iterations = iterations;
+        this.converged = converged;
+        this.status = status;
+        this.solveNanos = solveNanos;
+        this.kernels = kernels;
+        this.threads = threads;
+    }
+
+    /** Number of source points (rows of the plan). */
+    public int n() {
+        return f.length;
+    }
+
+    /** Number of target points (columns of the plan). */
+    public int m() {
+        return g.length;
+    }
+
+    /** The regularisation ε. */
+    public double epsilon() {
+        return epsilon;
+    }
+
+    /** The source potential f (length n). */
+    public double[] f() {
+        return f.clone();
+    }
+
+    /** The target potential g (length m). */
+    public double[] g() {
+        return g.clone();
+    }
+
+    /** The transport cost ⟨P, C⟩ of the plan found. */
+    public double cost() {
+        return cost;
+    }
+
+    /**
+     * The regularised objective ⟨P, C⟩ + ε·KL(P‖a⊗b) of the plan found, with KL(P‖Q) = Σ P·log(P/Q).
+     * At convergence it equals {@link #dualObjective()}.
+     */
+    public double objective() {
+        return objective;
+    }
+
+    /** The dual objective ⟨a, f⟩ + ⟨b, g⟩. */
+    public double dualObjective() {
+        return dualObjective;
+    }
+
+    /** ‖P·1 − a‖₁, the error on the source marginal (the quantity the tolerance applies to). */
+    public double marginalErrorA() {
+        return marginalErrorA;
+    }
+
+    /** ‖Pᵀ·1 − b‖₁, the error on the target marginal (near rounding level after a g update). */
+    public double marginalErrorB() {
+        return marginalErrorB;
+    }
+
+    /** The larger of the two marginal errors. */
+    public double marginalError() {
+        return Math.max(marginalErrorA, marginalErrorB);
+    }
+
+    /** Number of full iterations (f update then g update) behind these potentials. */
+    public int iterations() {
+        return iterations;
+    }
+
+    /** Whether the marginal error reached the tolerance. */
+    public boolean converged() {
+        return converged;
+    }
+
+    /** A short explanation: why the solver stopped, and what to do if it did not converge. */
+    public String status() {
+        return status;
+    }
+
+    /** The solver's own wall time in milliseconds (building the costs included, reading files not). */
+    public double solveMillis() {
+        return solveNanos / 1e6;
+    }
+
+    /** The kernels that ran ({@code scalar} or {@code vector}). */
+    public String kernels() {
+        return kernels;
+    }
+
+    /** The number of threads the sweeps used. */
+    public int threads() {
+        return threads;
+    }
+
+    /** The precision of the kernels. */
+    public Precision precision() {
+        return geometry.precision();
+    }
+
+    private double logA(int i) {
+        return Math.log(a[i]);
+    }
+
+    /** Entry P_ij of the plan. */
+    public double plan(int i, int j) {
+        return Math.exp(logA(i) + Math.log(b[j]) + (f[i] + g[j] - geometry.cost(i, j)) / epsilon);
+    }
+
+    /** The dense n × m plan, in f64. Memory n·m·8 bytes: prefer {@link #applyPlan} for large problems. */
+    public NdArray plan() {
+        int n = n(), m = m();
+        double[] p = new double[Math.multiplyExact(n, m)];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                p[i * m + j] = plan(i, j);
+            }
+        }
+        return NdArray.of(p, n, m);
+    }
+
+    /** P·v for a vector v of length m, without forming P. */
+    public double[] applyPlan(double[] v) {
+        if (v.length != m()) {
+            throw new IllegalArgumentException("v must have length m = " + m() + ", got " + v.length);
+        }
+        double[] out = new double[n()];
+        for (int i = 0; i < n(); i++) {
+            double s = 0;
+            for (int j = 0; j < m(); j++) {
+                s += plan(i, j) * v[j];
+            }
+            out[i] = s;
+        }
+        return out;
+    }
+
+    /** Pᵀ·u for a vector u of length n, without forming P. */
+    public double[] applyPlanTransposed(double[] u) {
+        if (u.length != n()) {
+            throw new IllegalArgumentException("u must have length n = " + n() + ", got " + u.length);
+        }
+        double[] out = new double[m()];
+        for (int i = 0; i < n(); i++) {
+            for (int j = 0; j < m(); j++) {
+                out[j] += plan(i, j) * u[i];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * P·V for an m × k matrix V (row-major), without forming P: for example the barycentric projection
+     * of the target points when V = y and the result is divided by a.
+     */
+    public double[] applyPlan(double[] v, int k) {
+        if (k < 1 || (long) m() * k != v.length) {
+            throw new IllegalArgumentException("V must be m x k = " + m() + " x " + k + ", got " + v.length + " values");
+        }
+        double[] out = new double[n() * k];
+        for (int i = 0; i < n(); i++) {
+            for (int j = 0; j < m(); j++) {
+                double p = plan(i, j);
+                for (int c = 0; c < k; c++) {
+                    out[i * k + c] += p * v[j * k + c];
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "SinkhornResult[n=" + n() + ", m=" + m() + ", epsilon=" + epsilon + ", cost=" + cost
+                + ", objective=" + objective + ", iterations=" + iterations + ", marginalError=" + marginalError()
+                + ", converged=" + converged + "]";
+    }
+}
