@@ -30,7 +30,8 @@ public interface SinkhornKernels {
     /**
      * Plan-weighted sums over each row of an f32 tile, with P_rj = exp(s_r + h_j − invEps·C_rj) where
      * s_r = {@code shift[offset + r]}: {@code mass[offset + r] = Σ_j P_rj} and {@code cost[offset + r] = Σ_j P_rj·C_rj}.
-     * Callers pass potentials after a full update, so that every P_rj ≤ 1 and no exponential overflows.
+     * Callers choose the shift so that no exponent is large: the solver passes s_r = −log Σ_j exp(h_j − invEps·C_rj),
+     * which makes each row a probability vector (mass 1 up to rounding) and every term at most 1.
      */
     void planSumsF32(MemorySegment tile, int rows, int cols, float[] h, float invEps,
                      double[] shift, double[] mass, double[] cost, int offset);

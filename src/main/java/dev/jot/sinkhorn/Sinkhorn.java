@@ -7,7 +7,6 @@ import dev.jot.data.Weights;
 import dev.jot.geometry.CostFunction;
 import dev.jot.geometry.DenseGeometry;
 import dev.jot.geometry.Geometry;
-import dev.jot.kernel.SinkhornKernels;
 import java.util.Objects;
 
 /**
@@ -103,167 +102,34 @@ public final class Sinkhorn {
         return v;
     }
 
-    private static SinkhornResult solve(Geometry geometry, Weights aw, Weights bw, SinkhornOptions options, long t0) {
-        Objects.requireNonNull(geometry, "geometry");
+    /**
+     * An iterator over the Sinkhorn loop on a geometry, for callers that drive the iterations
+     * themselves. Close it when done.
+     */
+    public static SinkhornIterator iterator(Geometry geometry, Weights a, Weights b, SinkhornOptions options) {
+        return new SinkhornIterator(geometry, a, b, options, System.nanoTime());
+    }
+
+    private static SinkhornResult solve(Geometry geometry, Weights a, Weights b, SinkhornOptions options, long t0) {
         Objects.requireNonNull(options, "options");
-        final int n = geometry.n(), m = geometry.m();
-        if (n < 1 || m < 1) {
-            throw new IllegalArgumentException("the problem is empty: n = " + n + ", m = " + m);
-        }
-        double[] a = checkWeights("a", aw, n, "n");
-        double[] b = checkWeights("b", bw, m, "m");
-        double sa = sum(a), sb = sum(b);
-        if (Math.abs(sa - sb) > MASS_TOLERANCE * Math.max(sa, sb)) {
-            throw new IllegalArgumentException("balanced transport needs equal masses, but a sums to " + sa
-                    + " and b sums to " + sb);
-        }
-        for (int j = 0; j < m; j++) {
-            b[j] *= sa / sb;
-        }
-        final double eps = options.epsilon();
-        final double invEps = 1.0 / eps;
-        final boolean f32 = geometry.precision() == Precision.F32;
-        if (f32 && Math.max(Math.abs(geometry.maxCost()), Math.abs(geometry.minCost())) * invEps > 1e30) {
-            throw new IllegalArgumentException("costs / epsilon = " + (geometry.maxCost() * invEps)
-                    + " overflows f32; use precision f64 or a larger epsilon");
-        }
-        final SinkhornKernels kernels = options.kernels();
-        final double[] logA = logs(a), logB = logs(b);
-
-        double[] f = new double[n], g = new double[m], fNext = new double[n], lse = new double[Math.max(n, m)];
-        double[] hRow = new double[m], hCol = new double[n];
-        float[] hRowF = f32 ? new float[m] : null, hColF = f32 ? new float[n] : null;
-        int iterations = 0;
-        boolean converged = false;
-        String status = null;
-        double tol = options.tolerance();
-        try (Sweeps sweeps = new Sweeps(geometry, kernels, options.threads())) {
-            for (int it = 1; it <= options.maxIterations(); it++) {
-                // f update: f_i = -eps * log sum_j exp(log b_j + g_j/eps - C_ij/eps)
-                scaled(logB, g, invEps, hRow, hRowF);
-                sweeps.logSumExp(false, hRow, hRowF, invEps, lse);
-                for (int i = 0; i < n; i++) {
-                    fNext[i] = -eps * lse[i];
-                }
-                if (!allFinite(fNext, n)) {
-                    status = nonFinite(f32, it);
+        final int checkEvery = options.checkEvery();
+        final double tol = options.tolerance();
+        try (SinkhornIterator it = new SinkhornIterator(geometry, a, b, options, t0)) {
+            while (it.iterations() < options.maxIterations()) {
+                if (!it.updateF()) {
                     break;
                 }
-                // the row marginal error of the state after iteration it-1, for free
-                if (it > 1 && (it - 1) % options.checkEvery() == 0 && tol > 0) {
-                    double err = 0;
-                    for (int i = 0; i < n; i++) {
-                        err += Math.abs(a[i] * Math.expm1((f[i] - fNext[i]) * invEps));
-                    }
-                    if (err <= tol) {
-                        converged = true;
-                        break;
-                    }
+                // the row marginal error of the current state falls out of the f update
+                int done = it.iterations();
+                if (done > 0 && tol > 0 && done % checkEvery == 0 && it.rowErrorFromUpdate() <= tol) {
+                    break;
                 }
-                double[] t = f;
-                f = fNext;
-                fNext = t;
-                // g update: g_j = -eps * log sum_i exp(log a_i + f_i/eps - C_ij/eps)
-                scaled(logA, f, invEps, hCol, hColF);
-                sweeps.logSumExp(true, hCol, hColF, invEps, lse);
-                for (int j = 0; j < m; j++) {
-                    g[j] = -eps * lse[j];
-                }
-                iterations = it;
-                if (!allFinite(g, m)) {
-                    status = nonFinite(f32, it);
+                it.commitF();
+                if (!it.updateG()) {
                     break;
                 }
             }
-            if (status != null) {
-                return failed(geometry, a, b, f, g, eps, iterations, status, t0, kernels, options.threads());
-            }
-            // two final sweeps: the plan's row and column sums, and its transport cost
-            double[] rowMass = new double[n], rowCost = new double[n], colMass = new double[m], colCost = new double[m];
-            scaled(logB, g, invEps, hRow, hRowF);
-            scaled(logA, f, invEps, hCol, hColF);
-            sweeps.planSums(false, hRow, hRowF, invEps, hCol, rowMass, rowCost);
-            sweeps.planSums(true, hCol, hColF, invEps, hRow, colMass, colCost);
-            double cost = 0, objective = 0, dual = 0, errA = 0, errB = 0;
-            for (int i = 0; i < n; i++) {
-                cost += rowCost[i];
-                errA += Math.abs(rowMass[i] - a[i]);
-                if (a[i] > 0) {
-                    objective += rowMass[i] * f[i];
-                    dual += a[i] * f[i];
-                }
-            }
-            for (int j = 0; j < m; j++) {
-                errB += Math.abs(colMass[j] - b[j]);
-                if (b[j] > 0) {
-                    objective += colMass[j] * g[j];
-                    dual += b[j] * g[j];
-                }
-            }
-            if (!converged) {
-                converged = errA <= tol && errB <= tol;
-            }
-            if (!(Double.isFinite(cost) && Double.isFinite(objective))) {
-                return failed(geometry, a, b, f, g, eps, iterations, nonFinite(f32, iterations), t0, kernels, options.threads());
-            }
-            status = converged
-                    ? "converged: marginal error " + fmt(Math.max(errA, errB)) + " <= tolerance " + tol + " after " + iterations + " iterations"
-                    : "not converged: marginal error " + fmt(Math.max(errA, errB)) + " > tolerance " + tol + " after "
-                    + iterations + " iterations (raise the iteration limit" + (f32 ? ", or use f64 if the error has stopped falling" : "") + ")";
-            return new SinkhornResult(geometry, a, b, f, g, eps, cost, objective, dual, errA, errB, iterations, converged,
-                    status, System.nanoTime() - t0, kernels.name(), options.threads());
+            return it.result();
         }
-    }
-
-    private static SinkhornResult failed(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double eps,
-                                         int iterations, String status, long t0, SinkhornKernels kernels, int threads) {
-        return new SinkhornResult(geometry, a, b, f, g, eps, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                iterations, false, status, System.nanoTime() - t0, kernels.name(), threads);
-    }
-
-    private static String nonFinite(boolean f32, int it) {
-        return "not converged: the potentials became non-finite at iteration " + it
-                + (f32 ? " (f32 range exceeded; use precision f64)" : " (epsilon too small for the costs' range)");
-    }
-
-    private static String fmt(double v) {
-        return String.format(java.util.Locale.ROOT, "%.3g", v);
-    }
-
-    /** h = log w + p/ε, in f64 and (when asked) rounded to f32. */
-    private static void scaled(double[] logW, double[] p, double invEps, double[] h, float[] hf) {
-        for (int k = 0; k < h.length; k++) {
-            h[k] = logW[k] + p[k] * invEps;
-        }
-        if (hf != null) {
-            for (int k = 0; k < h.length; k++) {
-                hf[k] = (float) h[k];
-            }
-        }
-    }
-
-    private static double[] logs(double[] w) {
-        double[] out = new double[w.length];
-        for (int k = 0; k < w.length; k++) {
-            out[k] = Math.log(w[k]);
-        }
-        return out;
-    }
-
-    private static double sum(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s;
-    }
-
-    private static boolean allFinite(double[] v, int len) {
-        for (int k = 0; k < len; k++) {
-            if (!Double.isFinite(v[k])) {
-                return false;
-            }
-        }
-        return true;
     }
 }

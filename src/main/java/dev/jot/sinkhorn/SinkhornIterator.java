@@ -1,0 +1,262 @@
+package dev.jot.sinkhorn;
+
+import dev.jot.data.Precision;
+import dev.jot.data.Weights;
+import dev.jot.geometry.Geometry;
+import dev.jot.kernel.SinkhornKernels;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The log-domain Sinkhorn loop, one iteration at a time, for callers that drive it themselves
+ * (benchmarks, custom stopping rules, warm starts); {@link Sinkhorn#solve} is this loop run to the
+ * tolerance. Each {@link #step()} updates f then g:
+ * f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε), then g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε).
+ *
+ * <p>Not thread-safe (it owns mutable potentials); the sweeps inside use the options' threads. Close it
+ * to release its worker threads.
+ */
+public final class SinkhornIterator implements AutoCloseable {
+    private final Geometry geometry;
+    private final SinkhornOptions options;
+    private final SinkhornKernels kernels;
+    private final Sweeps sweeps;
+    private final int n;
+    private final int m;
+    private final double eps;
+    private final double invEps;
+    private final boolean f32;
+    private final double[] a;
+    private final double[] b;
+    private final double[] logA;
+    private final double[] logB;
+    private double[] f;
+    private double[] fNext;
+    private final double[] g;
+    private final double[] lse;
+    private final double[] hRow;
+    private final double[] hCol;
+    private final float[] hRowF;
+    private final float[] hColF;
+    private final long startNanos;
+    private int iterations;
+    private String failure;
+
+    SinkhornIterator(Geometry geometry, Weights aw, Weights bw, SinkhornOptions options, long startNanos) {
+        this.geometry = Objects.requireNonNull(geometry, "geometry");
+        this.options = Objects.requireNonNull(options, "options");
+        this.startNanos = startNanos;
+        n = geometry.n();
+        m = geometry.m();
+        if (n < 1 || m < 1) {
+            throw new IllegalArgumentException("the problem is empty: n = " + n + ", m = " + m);
+        }
+        a = Sinkhorn.checkWeights("a", aw, n, "n");
+        b = Sinkhorn.checkWeights("b", bw, m, "m");
+        double sa = sum(a), sb = sum(b);
+        if (Math.abs(sa - sb) > Sinkhorn.MASS_TOLERANCE * Math.max(sa, sb)) {
+            throw new IllegalArgumentException("balanced transport needs equal masses, but a sums to " + sa
+                    + " and b sums to " + sb);
+        }
+        for (int j = 0; j < m; j++) {
+            b[j] *= sa / sb;
+        }
+        eps = options.epsilon();
+        invEps = 1.0 / eps;
+        f32 = geometry.precision() == Precision.F32;
+        double range = Math.max(Math.abs(geometry.maxCost()), Math.abs(geometry.minCost()));
+        if (f32 && range * invEps > 1e30) {
+            throw new IllegalArgumentException("costs / epsilon = " + range * invEps
+                    + " overflows f32; use precision f64 or a larger epsilon");
+        }
+        kernels = options.kernels();
+        logA = logs(a);
+        logB = logs(b);
+        f = new double[n];
+        fNext = new double[n];
+        g = new double[m];
+        lse = new double[Math.max(n, m)];
+        hRow = new double[m];
+        hCol = new double[n];
+        hRowF = f32 ? new float[m] : null;
+        hColF = f32 ? new float[n] : null;
+        sweeps = new Sweeps(geometry, kernels, options.threads());
+    }
+
+    /** Number of completed iterations. */
+    public int iterations() {
+        return iterations;
+    }
+
+    /** One full iteration: f update, then g update. */
+    public void step() {
+        updateF();
+        commitF();
+        updateG();
+    }
+
+    /**
+     * Computes the next f into a buffer; returns false if it is not finite. The current state is kept
+     * until {@link #commitF()}.
+     */
+    boolean updateF() {
+        scaled(logB, g, hRow, hRowF);
+        sweeps.logSumExp(false, hRow, hRowF, invEps, lse);
+        for (int i = 0; i < n; i++) {
+            fNext[i] = -eps * lse[i];
+        }
+        if (!allFinite(fNext, n)) {
+            failure = nonFinite(iterations + 1);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * ‖P·1 − a‖₁ for the current state (f, g), from the f computed by {@link #updateF()}: the row sums of
+     * P are a_i·exp((f_i − f'_i)/ε), so the check costs no sweep.
+     */
+    double rowErrorFromUpdate() {
+        double err = 0;
+        for (int i = 0; i < n; i++) {
+            err += Math.abs(a[i] * Math.expm1((f[i] - fNext[i]) * invEps));
+        }
+        return err;
+    }
+
+    void commitF() {
+        double[] t = f;
+        f = fNext;
+        fNext = t;
+    }
+
+    /** The g update; returns false if g is not finite. */
+    boolean updateG() {
+        scaled(logA, f, hCol, hColF);
+        sweeps.logSumExp(true, hCol, hColF, invEps, lse);
+        for (int j = 0; j < m; j++) {
+            g[j] = -eps * lse[j];
+        }
+        iterations++;
+        if (!allFinite(g, m)) {
+            failure = nonFinite(iterations);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The result for the current potentials. Three more sweeps: the row and column log-sum-exps give the
+     * plan's marginals exactly as the iterations see them, r_i = a_i·exp(f_i/ε + lse_i), and a plan-sum
+     * sweep over the row-normalised plan gives each row's mean cost, so that no large exponent is ever
+     * rounded to f32. {@code converged} is decided by the marginal errors and the tolerance.
+     */
+    public SinkhornResult result() {
+        if (failure != null) {
+            return failed(failure);
+        }
+        double[] rowMass = new double[n], rowCost = new double[n], rowNorm = new double[n], colMass = new double[m];
+        double[] rowLse = new double[n];
+        scaled(logB, g, hRow, hRowF);
+        scaled(logA, f, hCol, hColF);
+        sweeps.logSumExp(false, hRow, hRowF, invEps, rowLse);
+        sweeps.logSumExp(true, hCol, hColF, invEps, lse);
+        for (int j = 0; j < m; j++) {
+            colMass[j] = Math.exp(logB[j] + g[j] * invEps + lse[j]);
+        }
+        double[] shift = new double[n];
+        for (int i = 0; i < n; i++) {
+            rowMass[i] = Math.exp(logA[i] + f[i] * invEps + rowLse[i]);
+            shift[i] = -rowLse[i];
+        }
+        sweeps.planSums(false, hRow, hRowF, invEps, shift, rowNorm, rowCost);
+        for (int i = 0; i < n; i++) {
+            rowCost[i] = rowMass[i] > 0 ? rowMass[i] * (rowCost[i] / rowNorm[i]) : 0;
+        }
+        double cost = 0, objective = 0, dual = 0, errA = 0, errB = 0;
+        for (int i = 0; i < n; i++) {
+            cost += rowCost[i];
+            errA += Math.abs(rowMass[i] - a[i]);
+            if (a[i] > 0) {
+                objective += rowMass[i] * f[i];
+                dual += a[i] * f[i];
+            }
+        }
+        for (int j = 0; j < m; j++) {
+            errB += Math.abs(colMass[j] - b[j]);
+            if (b[j] > 0) {
+                objective += colMass[j] * g[j];
+                dual += b[j] * g[j];
+            }
+        }
+        if (!(Double.isFinite(cost) && Double.isFinite(objective))) {
+            return failed(nonFinite(iterations));
+        }
+        double tol = options.tolerance();
+        double err = Math.max(errA, errB);
+        boolean converged = err <= tol;
+        String status = converged
+                ? "converged: marginal error " + fmt(err) + " <= tolerance " + tol + " after " + iterations + " iterations"
+                : "not converged: marginal error " + fmt(err) + " > tolerance " + tol + " after " + iterations
+                + " iterations (raise the iteration limit" + (f32 ? ", or use f64 if the error has stopped falling" : "") + ")";
+        return new SinkhornResult(geometry, a, b, f.clone(), g.clone(), eps, cost, objective, dual, errA, errB,
+                iterations, converged, status, System.nanoTime() - startNanos, kernels.name(), options.threads());
+    }
+
+    private SinkhornResult failed(String status) {
+        return new SinkhornResult(geometry, a, b, f.clone(), g.clone(), eps, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, Double.NaN, iterations, false, status, System.nanoTime() - startNanos, kernels.name(),
+                options.threads());
+    }
+
+    private String nonFinite(int it) {
+        return "not converged: the potentials became non-finite at iteration " + it
+                + (f32 ? " (f32 range exceeded; use precision f64)" : " (epsilon too small for the costs' range)");
+    }
+
+    @Override
+    public void close() {
+        sweeps.close();
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    /** h = log w + p/ε, in f64 and (in f32) rounded to float. */
+    private void scaled(double[] logW, double[] p, double[] h, float[] hf) {
+        for (int k = 0; k < h.length; k++) {
+            h[k] = logW[k] + p[k] * invEps;
+        }
+        if (hf != null) {
+            for (int k = 0; k < h.length; k++) {
+                hf[k] = (float) h[k];
+            }
+        }
+    }
+
+    private static double[] logs(double[] w) {
+        double[] out = new double[w.length];
+        for (int k = 0; k < w.length; k++) {
+            out[k] = Math.log(w[k]);
+        }
+        return out;
+    }
+
+    private static double sum(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s;
+    }
+
+    private static boolean allFinite(double[] v, int len) {
+        for (int k = 0; k < len; k++) {
+            if (!Double.isFinite(v[k])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
