@@ -48,10 +48,12 @@ public final class DenseGeometry implements Geometry {
         double[] xs = x.array().toDoubleArray();
         double[] ys = y.array().toDoubleArray();
         Builder b = new Builder(n, m, precision);
+        double[] row = new double[m];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < m; j++) {
-                b.set(i, j, cost.cost(xs, i, ys, j, d));
+                row[j] = cost.cost(xs, i, ys, j, d);
             }
+            b.setRow(i, row);
         }
         return b.build();
     }
@@ -69,11 +71,12 @@ public final class DenseGeometry implements Geometry {
         }
         int n = (int) matrix.shape(0), m = (int) matrix.shape(1);
         Builder b = new Builder(n, m, precision);
-        long k = 0;
+        double[] row = new double[m];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < m; j++) {
-                b.set(i, j, matrix.getFlat(k++));
+                row[j] = matrix.getFlat((long) i * m + j);
             }
+            b.setRow(i, row);
         }
         return b.build();
     }
@@ -96,6 +99,7 @@ public final class DenseGeometry implements Geometry {
         final Precision p;
         final MemorySegment c, ct;
         double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        float[] rowF;
 
         Builder(int n, int m, Precision p) {
             this.n = n;
@@ -107,28 +111,57 @@ public final class DenseGeometry implements Geometry {
             ct = arena.allocate(Math.max(bytes, 1), 64);
         }
 
-        void set(int i, int j, double v) {
-            if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException("cost matrix entry [" + i + "][" + j + "] is " + v + " (costs must be finite)");
-            }
-            long a = (long) i * m + j, t = (long) j * n + i;
-            if (p == Precision.F64) {
-                c.setAtIndex(ValueLayout.JAVA_DOUBLE, a, v);
-                ct.setAtIndex(ValueLayout.JAVA_DOUBLE, t, v);
-            } else {
-                float f = (float) v;
-                if (Float.isInfinite(f)) {
+        /** Stores row i of C (checked: finite, and within f32 range in f32). */
+        void setRow(int i, double[] row) {
+            for (int j = 0; j < m; j++) {
+                double v = row[j];
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException("cost matrix entry [" + i + "][" + j + "] is " + v + " (costs must be finite)");
+                }
+                if (p == Precision.F32 && Math.abs(v) > Float.MAX_VALUE) {
                     throw new IllegalArgumentException("cost matrix entry [" + i + "][" + j + "] = " + v
                             + " overflows f32; use precision f64");
                 }
-                c.setAtIndex(ValueLayout.JAVA_FLOAT, a, f);
-                ct.setAtIndex(ValueLayout.JAVA_FLOAT, t, f);
+                min = Math.min(min, v);
+                max = Math.max(max, v);
             }
-            min = Math.min(min, v);
-            max = Math.max(max, v);
+            long offset = (long) i * m;
+            if (p == Precision.F64) {
+                MemorySegment.copy(row, 0, c, ValueLayout.JAVA_DOUBLE, offset * 8, m);
+            } else {
+                if (rowF == null) {
+                    rowF = new float[m];
+                }
+                for (int j = 0; j < m; j++) {
+                    rowF[j] = (float) row[j];
+                }
+                MemorySegment.copy(rowF, 0, c, ValueLayout.JAVA_FLOAT, offset * 4, m);
+            }
+        }
+
+        /** Fills Cᵀ from C in square blocks, so that both reads and writes stay in cache. */
+        private void transpose() {
+            final int bs = 64;
+            int size = p.bytes();
+            for (int i0 = 0; i0 < n; i0 += bs) {
+                for (int j0 = 0; j0 < m; j0 += bs) {
+                    int i1 = Math.min(n, i0 + bs), j1 = Math.min(m, j0 + bs);
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) {
+                            long from = ((long) i * m + j) * size, to = ((long) j * n + i) * size;
+                            if (size == 8) {
+                                ct.set(ValueLayout.JAVA_DOUBLE, to, c.get(ValueLayout.JAVA_DOUBLE, from));
+                            } else {
+                                ct.set(ValueLayout.JAVA_FLOAT, to, c.get(ValueLayout.JAVA_FLOAT, from));
+                            }
+                        }
+                    }
+                }
+            }
         }
 
         DenseGeometry build() {
+            transpose();
             return new DenseGeometry(n, m, p, c, ct, min, max);
         }
     }
