@@ -100,14 +100,14 @@ public final class SinkhornResult {
         return marginalErrorA;
     }
 
-    /** ‖Pᵀ·1 − b‖₁, the error on the target marginal (near rounding level after a g update). */
+    /** ‖Pᵀ·1 − b‖₁, the error on the target marginal (at rounding level: every iteration ends with a g update). */
     public double marginalErrorB() {
         return marginalErrorB;
     }
 
-    /** The larger of the two marginal errors. */
+    /** The marginal error the tolerance applies to: ‖P·1 − a‖₁ (see {@link #marginalErrorA()}). */
     public double marginalError() {
-        return Math.max(marginalErrorA, marginalErrorB);
+        return marginalErrorA;
     }
 
     /** Number of full iterations (f update then g update) behind these potentials. */
@@ -115,7 +115,7 @@ public final class SinkhornResult {
         return iterations;
     }
 
-    /** Whether the marginal error reached the tolerance. */
+    /** Whether ‖P·1 − a‖₁ reached the tolerance. */
     public boolean converged() {
         return converged;
     }

@@ -1,0 +1,108 @@
+package dev.jot.kernel.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The accuracy of the kernels' own exponentials against {@link Math#exp}, over the whole range the
+ * kernels pass them (exponents shifted by a maximum: at most 0, down to the underflow limit; with some
+ * room above 0), and their behaviour below it.
+ */
+class VectorMathTest {
+
+    @BeforeAll
+    static void needsVectorModule() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "jdk.incubator.vector is not present");
+    }
+
+    private static double relError(double got, double want) {
+        return Math.abs(got - want) / want;
+    }
+
+    @Test
+    void f32ExponentialIsWithinAboutOneUlpOverItsRange() {
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        float[] x = new float[lanes], y = new float[lanes];
+        double worst = 0;
+        float worstAt = 0;
+        int samples = 2_000_000;
+        for (int k = 0; k < samples; k += lanes) {
+            for (int l = 0; l < lanes; l++) {
+                x[l] = (float) (-87.0 + 147.0 * (k + l) / samples); // [-87, 60]
+            }
+            VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+            for (int l = 0; l < lanes; l++) {
+                double e = relError(y[l], Math.exp(x[l]));
+                if (e > worst) {
+                    worst = e;
+                    worstAt = x[l];
+                }
+            }
+        }
+        System.out.printf("f32 exp: largest relative error %.3g at x = %s%n", worst, worstAt);
+        assertTrue(worst < 1.5e-7, "largest relative error " + worst + " at " + worstAt);
+    }
+
+    @Test
+    void f64ExponentialIsWithinTwoUlpsOverItsRange() {
+        int lanes = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED.length();
+        double[] x = new double[lanes], y = new double[lanes];
+        double worst = 0, worstAt = 0;
+        int samples = 2_000_000;
+        for (int k = 0; k < samples; k += lanes) {
+            for (int l = 0; l < lanes; l++) {
+                x[l] = -708.0 + 1408.0 * (k + l) / samples; // [-708, 700]
+            }
+            VectorMath.exp(jdk.incubator.vector.DoubleVector.fromArray(jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+            for (int l = 0; l < lanes; l++) {
+                double e = relError(y[l], Math.exp(x[l]));
+                if (e > worst) {
+                    worst = e;
+                    worstAt = x[l];
+                }
+            }
+        }
+        System.out.printf("f64 exp: largest relative error %.3g at x = %s%n", worst, worstAt);
+        assertTrue(worst < 5e-16, "largest relative error " + worst + " at " + worstAt);
+    }
+
+    @Test
+    void belowTheNormalRangeExpOrZeroGivesZeroAndExpATinyNumber() {
+        var fs = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        var ds = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
+        for (float v : new float[]{-88f, -1e4f, -1e30f, Float.NEGATIVE_INFINITY}) {
+            var x = jdk.incubator.vector.FloatVector.broadcast(fs, v);
+            assertEquals(0f, VectorMath.expOrZero(x).lane(0), "expOrZero(" + v + ")");
+            float tiny = VectorMath.exp(x).lane(0);
+            assertTrue(tiny > 0 && tiny < 2e-38f, "exp(" + v + ") = " + tiny);
+        }
+        for (double v : new double[]{-709.0, -1e5, -1e300, Double.NEGATIVE_INFINITY}) {
+            var x = jdk.incubator.vector.DoubleVector.broadcast(ds, v);
+            assertEquals(0.0, VectorMath.expOrZero(x).lane(0), "expOrZero(" + v + ")");
+            double tiny = VectorMath.exp(x).lane(0);
+            assertTrue(tiny > 0 && tiny < 3e-308, "exp(" + v + ") = " + tiny);
+        }
+        assertEquals(1f, VectorMath.exp(jdk.incubator.vector.FloatVector.zero(fs)).lane(0));
+        assertEquals(1.0, VectorMath.exp(jdk.incubator.vector.DoubleVector.zero(ds)).lane(0));
+    }
+
+    @Test
+    void laneSumsAddInLaneOrder() {
+        var ds = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
+        double[] v = new double[ds.length()];
+        v[0] = 1e16;
+        for (int l = 1; l < v.length; l++) {
+            v[l] = 1.0;
+        }
+        double want = 0;
+        for (double d : v) {
+            want += d;
+        }
+        assertEquals(want, VectorMath.sum(jdk.incubator.vector.DoubleVector.fromArray(ds, v, 0)));
+    }
+}
