@@ -18,7 +18,7 @@ public interface SinkhornKernels {
     String name();
 
     /**
-     * Online log-sum-exp over each row of an f32 tile: {@code out[outOffset + r] = log Σ_j exp(h_j − invEps·C_rj)}.
+     * Log-sum-exp over each row of an f32 tile: {@code out[outOffset + r] = log Σ_j exp(h_j − invEps·C_rj)}.
      * With h_j = log b_j + g_j/ε this gives the soft-minimum f_r = −ε·out[r] of a Sinkhorn update.
      * Entries of {@code h} may be −∞ (zero weights); a row whose terms are all −∞ gives −∞.
      */

@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>Each iteration updates the dual potentials with two soft-minimum sweeps,
  * f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε) and then g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε), each an
- * online log-sum-exp that reads every cost entry once. After the g update the column marginals are
+ * log-sum-exp that reads every cost entry once from memory. After the g update the column marginals are
  * exact; the row marginal error ‖P·1 − a‖₁ falls out of the next f sweep at no extra cost, and the
  * solver stops when it is at most the tolerance. Two final sweeps give the plan's marginals and
  * transport cost. No exponential can overflow: every exponent is a log-sum-exp shifted by its maximum.
