@@ -66,6 +66,11 @@ final class SolveCommand implements Callable<Integer> {
     @Option(names = "--kernels", paramLabel = "K", description = "scalar or vector (default: vector where the JVM has the Vector API)")
     String kernels;
 
+    @Option(names = "--matrix-free", negatable = true,
+            description = "compute costs tile by tile from the points instead of storing the n x m matrix "
+                    + "(default: stored when it takes at most 1 GiB)")
+    Boolean matrixFree;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -106,6 +111,9 @@ final class SolveCommand implements Callable<Integer> {
         }
         if (kernels != null) {
             o = o.withKernels(Kernels.byName(kernels));
+        }
+        if (matrixFree != null) {
+            o = o.withMatrixFree(matrixFree);
         }
         return o;
     }

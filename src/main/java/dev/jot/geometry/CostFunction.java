@@ -18,6 +18,9 @@ public sealed interface CostFunction {
     /** Cost between row {@code i} of {@code x} (dimension d, row-major) and row {@code j} of {@code y}. */
     double cost(double[] x, int i, double[] y, int j, int d);
 
+    /** The cost for two points at squared Euclidean distance {@code s}. */
+    double fromSquaredDistance(double s);
+
     /** A short name, as the command line spells it. */
     String name();
 
@@ -71,6 +74,11 @@ public sealed interface CostFunction {
         }
 
         @Override
+        public double fromSquaredDistance(double s) {
+            return s;
+        }
+
+        @Override
         public String name() {
             return "sqeuclidean";
         }
@@ -80,7 +88,11 @@ public sealed interface CostFunction {
     record Power(double p) implements CostFunction {
         @Override
         public double cost(double[] x, int i, double[] y, int j, int d) {
-            double s = SQUARED_EUCLIDEAN.cost(x, i, y, j, d);
+            return fromSquaredDistance(SQUARED_EUCLIDEAN.cost(x, i, y, j, d));
+        }
+
+        @Override
+        public double fromSquaredDistance(double s) {
             return p == 1.0 ? Math.sqrt(s) : Math.pow(s, 0.5 * p);
         }
 

@@ -92,4 +92,85 @@ public final class ScalarKernels implements SinkhornKernels {
             cost[offset + r] = cs;
         }
     }
+
+    @Override
+    public void squaredDistancesF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt, MemorySegment tile) {
+        long k = 0;
+        for (int r = 0; r < rows; r++) {
+            int xi = (r0 + r) * d;
+            for (int j = 0; j < cols; j++, k++) {
+                double s = 0;
+                for (int c = 0; c < d; c++) {
+                    double t = (double) x[xi + c] - yT[c * cols + j];
+                    s += t * t;
+                }
+                tile.setAtIndex(F32, k, (float) (sqrt ? Math.sqrt(s) : s));
+            }
+        }
+    }
+
+    @Override
+    public void squaredDistancesF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt, MemorySegment tile) {
+        long k = 0;
+        for (int r = 0; r < rows; r++) {
+            int xi = (r0 + r) * d;
+            for (int j = 0; j < cols; j++, k++) {
+                double s = 0;
+                for (int c = 0; c < d; c++) {
+                    double t = x[xi + c] - yT[c * cols + j];
+                    s += t * t;
+                }
+                tile.setAtIndex(F64, k, sqrt ? Math.sqrt(s) : s);
+            }
+        }
+    }
+
+    @Override
+    public void logSumExpPointsF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt,
+                                   float[] h, float invEps, double[] out, int outOffset) {
+        for (int r = 0; r < rows; r++) {
+            int xi = (r0 + r) * d;
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < cols; j++) {
+                double s = 0;
+                for (int c = 0; c < d; c++) {
+                    double t = (double) x[xi + c] - yT[c * cols + j];
+                    s += t * t;
+                }
+                double cost = (float) (sqrt ? Math.sqrt(s) : s);
+                double z = h[j] - (double) invEps * cost;
+                if (z > max) {
+                    sum = sum * Math.exp(max - z) + 1.0;
+                    max = z;
+                } else if (z != Double.NEGATIVE_INFINITY) {
+                    sum += Math.exp(z - max);
+                }
+            }
+            out[outOffset + r] = max + Math.log(sum);
+        }
+    }
+
+    @Override
+    public void logSumExpPointsF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt,
+                                   double[] h, double invEps, double[] out, int outOffset) {
+        for (int r = 0; r < rows; r++) {
+            int xi = (r0 + r) * d;
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < cols; j++) {
+                double s = 0;
+                for (int c = 0; c < d; c++) {
+                    double t = x[xi + c] - yT[c * cols + j];
+                    s += t * t;
+                }
+                double z = h[j] - invEps * (sqrt ? Math.sqrt(s) : s);
+                if (z > max) {
+                    sum = sum * Math.exp(max - z) + 1.0;
+                    max = z;
+                } else if (z != Double.NEGATIVE_INFINITY) {
+                    sum += Math.exp(z - max);
+                }
+            }
+            out[outOffset + r] = max + Math.log(sum);
+        }
+    }
 }

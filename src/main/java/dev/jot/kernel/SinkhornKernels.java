@@ -21,6 +21,9 @@ public interface SinkhornKernels {
      * Log-sum-exp over each row of an f32 tile: {@code out[outOffset + r] = log Σ_j exp(h_j − invEps·C_rj)}.
      * With h_j = log b_j + g_j/ε this gives the soft-minimum f_r = −ε·out[r] of a Sinkhorn update.
      * Entries of {@code h} may be −∞ (zero weights); a row whose terms are all −∞ gives −∞.
+     * On entry, a finite {@code out[outOffset + r]} is a guess of the result (the solver passes the
+     * previous iteration's value) that an implementation may use as its shift; NaN means no guess.
+     * The result must not depend on the guess beyond rounding.
      */
     void logSumExpF32(MemorySegment tile, int rows, int cols, float[] h, float invEps, double[] out, int outOffset);
 
@@ -39,4 +42,26 @@ public interface SinkhornKernels {
     /** {@link #planSumsF32} for an f64 tile. */
     void planSumsF64(MemorySegment tile, int rows, int cols, double[] h, double invEps,
                      double[] shift, double[] mass, double[] cost, int offset);
+
+    /**
+     * Fills a tile of costs computed from coordinates: {@code tile[r·cols + j] = |x_{r0+r} − y_j|²}
+     * (or |x − y| when {@code sqrt}), in f32, for r &lt; rows and j &lt; cols. {@code x} holds the rows'
+     * points row-major (· × d); {@code yT} the columns' points transposed (d × cols).
+     */
+    void squaredDistancesF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt, MemorySegment tile);
+
+    /** {@link #squaredDistancesF32} in f64. */
+    void squaredDistancesF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt, MemorySegment tile);
+
+    /**
+     * {@link #logSumExpF32} over costs computed from coordinates on the fly (fused: no tile is stored):
+     * {@code out[outOffset + r] = log Σ_j exp(h_j − invEps·c(x_{r0+r}, y_j))} with c = |x − y|² (or |x − y|
+     * when {@code sqrt}); {@code x} and {@code yT} as in {@link #squaredDistancesF32}.
+     */
+    void logSumExpPointsF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt,
+                            float[] h, float invEps, double[] out, int outOffset);
+
+    /** {@link #logSumExpPointsF32} in f64. */
+    void logSumExpPointsF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt,
+                            double[] h, double invEps, double[] out, int outOffset);
 }

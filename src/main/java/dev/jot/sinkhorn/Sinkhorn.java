@@ -7,6 +7,7 @@ import dev.jot.data.Weights;
 import dev.jot.geometry.CostFunction;
 import dev.jot.geometry.DenseGeometry;
 import dev.jot.geometry.Geometry;
+import dev.jot.geometry.PointCloudGeometry;
 import java.util.Objects;
 
 /**
@@ -46,7 +47,9 @@ public final class Sinkhorn {
                     + ", y: " + y.n() + " x " + y.d());
         }
         long t0 = System.nanoTime();
-        Geometry geometry = DenseGeometry.of(x, y, cost, options.precision());
+        Geometry geometry = options.matrixFree(x.n(), y.n())
+                ? PointCloudGeometry.of(x, y, cost, options.precision())
+                : DenseGeometry.of(x, y, cost, options.precision());
         return solve(geometry, a, b, options, t0);
     }
 

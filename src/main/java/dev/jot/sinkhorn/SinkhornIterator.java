@@ -33,7 +33,11 @@ public final class SinkhornIterator implements AutoCloseable {
     private double[] f;
     private double[] fNext;
     private final double[] g;
-    private final double[] lse;
+    /** The last row and column log-sum-exps: kept, as the next sweep's guesses of its results. */
+    private final double[] rowLse;
+    private final double[] colLse;
+    /** Whether rowLse belongs to the current g (then result() needs no new row sweep). */
+    private boolean rowLseCurrent;
     private final double[] hRow;
     private final double[] hCol;
     private final float[] hRowF;
@@ -75,7 +79,10 @@ public final class SinkhornIterator implements AutoCloseable {
         f = new double[n];
         fNext = new double[n];
         g = new double[m];
-        lse = new double[Math.max(n, m)];
+        rowLse = new double[n];
+        colLse = new double[m];
+        java.util.Arrays.fill(rowLse, Double.NaN);
+        java.util.Arrays.fill(colLse, Double.NaN);
         hRow = new double[m];
         hCol = new double[n];
         hRowF = f32 ? new float[m] : null;
@@ -101,9 +108,10 @@ public final class SinkhornIterator implements AutoCloseable {
      */
     boolean updateF() {
         scaled(logB, g, hRow, hRowF);
-        sweeps.logSumExp(false, hRow, hRowF, invEps, lse);
+        sweeps.logSumExp(false, hRow, hRowF, invEps, rowLse);
+        rowLseCurrent = true;
         for (int i = 0; i < n; i++) {
-            fNext[i] = -eps * lse[i];
+            fNext[i] = -eps * rowLse[i];
         }
         if (!allFinite(fNext, n)) {
             failure = nonFinite(iterations + 1);
@@ -117,7 +125,7 @@ public final class SinkhornIterator implements AutoCloseable {
      * P are a_i·exp((f_i − f'_i)/ε), so the check costs no sweep.
      */
     double rowErrorFromUpdate() {
-        return rowError(lse);
+        return rowError(rowLse);
     }
 
     /**
@@ -144,9 +152,10 @@ public final class SinkhornIterator implements AutoCloseable {
     /** The g update; returns false if g is not finite. */
     boolean updateG() {
         scaled(logA, f, hCol, hColF);
-        sweeps.logSumExp(true, hCol, hColF, invEps, lse);
+        sweeps.logSumExp(true, hCol, hColF, invEps, colLse);
+        rowLseCurrent = false;
         for (int j = 0; j < m; j++) {
-            g[j] = -eps * lse[j];
+            g[j] = -eps * colLse[j];
         }
         iterations++;
         if (!allFinite(g, m)) {
@@ -167,13 +176,15 @@ public final class SinkhornIterator implements AutoCloseable {
             return failed(failure);
         }
         double[] rowMass = new double[n], rowCost = new double[n], rowNorm = new double[n], colMass = new double[m];
-        double[] rowLse = new double[n];
         scaled(logB, g, hRow, hRowF);
         scaled(logA, f, hCol, hColF);
-        sweeps.logSumExp(false, hRow, hRowF, invEps, rowLse);
-        sweeps.logSumExp(true, hCol, hColF, invEps, lse);
+        if (!rowLseCurrent) {
+            sweeps.logSumExp(false, hRow, hRowF, invEps, rowLse);
+            rowLseCurrent = true;
+        }
+        // colLse belongs to the current f: every iteration ends with the g update computed from it
         for (int j = 0; j < m; j++) {
-            colMass[j] = Math.exp(logB[j] + g[j] * invEps + lse[j]);
+            colMass[j] = Math.exp(logB[j] + g[j] * invEps + colLse[j]);
         }
         double[] shift = new double[n];
         for (int i = 0; i < n; i++) {

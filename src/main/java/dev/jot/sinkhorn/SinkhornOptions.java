@@ -19,9 +19,11 @@ public final class SinkhornOptions {
     private final Precision precision;
     private final int threads;
     private final SinkhornKernels kernels;
+    private final Boolean matrixFree;
 
     private SinkhornOptions(double epsilon, int maxIterations, double tolerance, int checkEvery,
-                            Precision precision, int threads, SinkhornKernels kernels) {
+                            Precision precision, int threads, SinkhornKernels kernels, Boolean matrixFree) {
+        this.matrixFree = matrixFree;
         this.epsilon = epsilon;
         this.maxIterations = maxIterations;
         this.tolerance = tolerance;
@@ -37,7 +39,7 @@ public final class SinkhornOptions {
      */
     public static SinkhornOptions epsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
-                Runtime.getRuntime().availableProcessors(), null);
+                Runtime.getRuntime().availableProcessors(), null, null);
     }
 
     private static double checkEpsilon(double epsilon) {
@@ -49,7 +51,7 @@ public final class SinkhornOptions {
 
     /** The same options with another ε. */
     public SinkhornOptions withEpsilon(double epsilon) {
-        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels);
+        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
     }
 
     /** At most {@code maxIterations} iterations (each updates f, then g); at least 1. */
@@ -57,7 +59,7 @@ public final class SinkhornOptions {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
     }
 
     /**
@@ -68,7 +70,7 @@ public final class SinkhornOptions {
         if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
             throw new IllegalArgumentException("tolerance must be non-negative and finite, got " + tolerance);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
     }
 
     /** Check the marginal error every {@code k} iterations (at least 1). */
@@ -76,13 +78,13 @@ public final class SinkhornOptions {
         if (k < 1) {
             throw new IllegalArgumentException("checkEvery must be at least 1, got " + k);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree);
     }
 
     /** Precision of the cost tiles and of the kernels' arithmetic (potentials are always kept in f64). */
     public SinkhornOptions withPrecision(Precision precision) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery,
-                Objects.requireNonNull(precision, "precision"), threads, kernels);
+                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree);
     }
 
     /** Number of threads the sweeps use (at least 1). Results do not depend on it. */
@@ -90,13 +92,27 @@ public final class SinkhornOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
     }
 
     /** Use these kernels instead of the ones chosen at start-up. */
     public SinkhornOptions withKernels(SinkhornKernels kernels) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads,
-                Objects.requireNonNull(kernels, "kernels"));
+                Objects.requireNonNull(kernels, "kernels"), matrixFree);
+    }
+
+    /**
+     * For point clouds: {@code true} computes costs tile by tile from the coordinates (memory
+     * O((n + m)·d)), {@code false} stores the cost matrix (2·n·m elements). By default JOT stores it when
+     * that takes at most 1 GiB.
+     */
+    public SinkhornOptions withMatrixFree(boolean matrixFree) {
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
+    }
+
+    /** Whether point clouds of these sizes get a matrix-free geometry (see {@link #withMatrixFree}). */
+    public boolean matrixFree(int n, int m) {
+        return matrixFree != null ? matrixFree : 2.0 * n * m * precision.bytes() > (1L << 30);
     }
 
     /** The regularisation ε. */

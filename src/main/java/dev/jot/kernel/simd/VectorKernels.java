@@ -14,9 +14,12 @@ import jdk.incubator.vector.VectorSpecies;
  * The sweeps written with the Vector API. Loaded reflectively by {@code dev.jot.kernel.Kernels} only when
  * the {@code jdk.incubator.vector} module is present; this is the only package that imports it.
  *
- * <p>Each row is read from memory once: a first pass takes the per-lane maximum of the exponents
- * z_j = h_j − invEps·C_j (no exponentials), a second pass, over the same row now in L1/L2, adds
- * exp(z_j − max) — every term at most 1, so nothing overflows and nothing that matters underflows.
+ * <p>Each row is read from memory once. When the caller passes a guess of the result (the previous
+ * iteration's value, in {@code out}), one pass adds exp(z_j − guess) and tracks the largest exponent; the
+ * guess is kept if that maximum is within a slack of it (40 in f32, 300 in f64), so that no term
+ * overflows and none that matters underflows. Otherwise, or without a guess, a first pass takes the
+ * per-lane maximum of the exponents z_j = h_j − invEps·C_j (no exponentials) and a second pass, over the
+ * same row now in L1/L2, adds exp(z_j − max), every term at most 1.
  * The exponential and the lane sums are {@link VectorMath}'s, built from correctly rounded operations
  * only, so a row gives the same bits whatever the JIT has compiled: results do not depend on the number
  * of threads or on how warm the JVM is.
@@ -34,6 +37,9 @@ public final class VectorKernels implements SinkhornKernels {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+    /** A guessed shift is kept when the row's largest exponent is within this of it (f32, f64). */
+    private static final float GUESS_SLACK_F = 40f;
+    private static final double GUESS_SLACK_D = 300.0;
 
     /** Creates the kernels; fails if the vectors are narrower than 128 bits. */
     public VectorKernels() {
@@ -62,7 +68,28 @@ public final class VectorKernels implements SinkhornKernels {
         final int bound = FS.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             final long base = (long) r * cols * Float.BYTES;
-            // pass 1: the largest exponent, lane-wise (exact in any order)
+            final double guess = out[outOffset + r];
+            if (Double.isFinite(guess)) {
+                // one pass, shifted by the caller's guess (the previous iteration's value)
+                final float g = (float) guess;
+                FloatVector gmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), gsum = FloatVector.zero(FS);
+                for (int j = 0; j < bound; j += FL) {
+                    FloatVector z = FloatVector.fromMemorySegment(FS, tile, base + (long) j * Float.BYTES, ORDER).fma(negInv, FloatVector.fromArray(FS, h, j));
+                    gmax = gmax.max(z);
+                    gsum = gsum.add(VectorMath.exp(z.sub(g).min(GUESS_SLACK_F)));
+                }
+                double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
+                for (int j = bound; j < cols; j++) {
+                    double z = h[j] - (double) invEps * tile.get(F32, base + (long) j * Float.BYTES);
+                    gm = Math.max(gm, z);
+                    total += Math.exp(Math.min(z - g, GUESS_SLACK_F));
+                }
+                if (Math.abs(gm - g) <= GUESS_SLACK_F) {
+                    out[outOffset + r] = g + Math.log(total);
+                    continue;
+                }
+            }
+            // otherwise two passes: the largest exponent, lane-wise (exact in any order), then the sum
             FloatVector vmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
             for (int j = 0; j < bound; j += FL) {
                 vmax = vmax.max(FloatVector.fromMemorySegment(FS, tile, base + (long) j * Float.BYTES, ORDER)
@@ -102,6 +129,25 @@ public final class VectorKernels implements SinkhornKernels {
         final int bound = DS.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             final long base = (long) r * cols * Double.BYTES;
+            final double guess = out[outOffset + r];
+            if (Double.isFinite(guess)) {
+                DoubleVector gmax = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY), gsum = DoubleVector.zero(DS);
+                for (int j = 0; j < bound; j += DL) {
+                    DoubleVector z = DoubleVector.fromMemorySegment(DS, tile, base + (long) j * Double.BYTES, ORDER).fma(negInv, DoubleVector.fromArray(DS, h, j));
+                    gmax = gmax.max(z);
+                    gsum = gsum.add(VectorMath.exp(z.sub(guess).min(GUESS_SLACK_D)));
+                }
+                double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
+                for (int j = bound; j < cols; j++) {
+                    double z = h[j] - invEps * tile.get(F64, base + (long) j * Double.BYTES);
+                    gm = Math.max(gm, z);
+                    total += Math.exp(Math.min(z - guess, GUESS_SLACK_D));
+                }
+                if (Math.abs(gm - guess) <= GUESS_SLACK_D) {
+                    out[outOffset + r] = guess + Math.log(total);
+                    continue;
+                }
+            }
             DoubleVector vmax = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY);
             for (int j = 0; j < bound; j += DL) {
                 vmax = vmax.max(DoubleVector.fromMemorySegment(DS, tile, base + (long) j * Double.BYTES, ORDER)
@@ -190,6 +236,194 @@ public final class VectorKernels implements SinkhornKernels {
             }
             mass[offset + r] = msum;
             cost[offset + r] = csum;
+        }
+    }
+
+    @Override
+    public void squaredDistancesF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt, MemorySegment tile) {
+        if (cols < 2 * FL) {
+            ScalarKernels.INSTANCE.squaredDistancesF32(x, r0, rows, d, yT, cols, sqrt, tile);
+            return;
+        }
+        final int bound = FS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final int xi = (r0 + r) * d;
+            final long base = (long) r * cols * Float.BYTES;
+            for (int j = 0; j < bound; j += FL) {
+                distances(x, xi, d, yT, cols, j, sqrt).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
+            }
+            for (int j = bound; j < cols; j++) {
+                tile.set(F32, base + (long) j * Float.BYTES, distance(x, xi, d, yT, cols, j, sqrt));
+            }
+        }
+    }
+
+    @Override
+    public void squaredDistancesF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt, MemorySegment tile) {
+        if (cols < 2 * DL) {
+            ScalarKernels.INSTANCE.squaredDistancesF64(x, r0, rows, d, yT, cols, sqrt, tile);
+            return;
+        }
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final int xi = (r0 + r) * d;
+            final long base = (long) r * cols * Double.BYTES;
+            for (int j = 0; j < bound; j += DL) {
+                distances(x, xi, d, yT, cols, j, sqrt).intoMemorySegment(tile, base + (long) j * Double.BYTES, ORDER);
+            }
+            for (int j = bound; j < cols; j++) {
+                tile.set(F64, base + (long) j * Double.BYTES, distance(x, xi, d, yT, cols, j, sqrt));
+            }
+        }
+    }
+
+    /** |x_row − y_j|² (or its square root) for the lanes j..j+FL, from the transposed column coordinates. */
+    private static FloatVector distances(float[] x, int xi, int d, float[] yT, int cols, int j, boolean sqrt) {
+        FloatVector acc = FloatVector.zero(FS);
+        for (int c = 0; c < d; c++) {
+            FloatVector t = FloatVector.fromArray(FS, yT, c * cols + j).sub(x[xi + c]);
+            acc = t.fma(t, acc);
+        }
+        return sqrt ? acc.lanewise(VectorOperators.SQRT) : acc;
+    }
+
+    private static DoubleVector distances(double[] x, int xi, int d, double[] yT, int cols, int j, boolean sqrt) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        for (int c = 0; c < d; c++) {
+            DoubleVector t = DoubleVector.fromArray(DS, yT, c * cols + j).sub(x[xi + c]);
+            acc = t.fma(t, acc);
+        }
+        return sqrt ? acc.lanewise(VectorOperators.SQRT) : acc;
+    }
+
+    private static float distance(float[] x, int xi, int d, float[] yT, int cols, int j, boolean sqrt) {
+        float acc = 0;
+        for (int c = 0; c < d; c++) {
+            float t = yT[c * cols + j] - x[xi + c];
+            acc = Math.fma(t, t, acc);
+        }
+        return sqrt ? (float) Math.sqrt(acc) : acc;
+    }
+
+    private static double distance(double[] x, int xi, int d, double[] yT, int cols, int j, boolean sqrt) {
+        double acc = 0;
+        for (int c = 0; c < d; c++) {
+            double t = yT[c * cols + j] - x[xi + c];
+            acc = Math.fma(t, t, acc);
+        }
+        return sqrt ? Math.sqrt(acc) : acc;
+    }
+
+    @Override
+    public void logSumExpPointsF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt,
+                                   float[] h, float invEps, double[] out, int outOffset) {
+        if (cols < 2 * FL) {
+            ScalarKernels.INSTANCE.logSumExpPointsF32(x, r0, rows, d, yT, cols, sqrt, h, invEps, out, outOffset);
+            return;
+        }
+        final FloatVector negInv = FloatVector.broadcast(FS, -invEps);
+        final int bound = FS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final int xi = (r0 + r) * d;
+            final double guess = out[outOffset + r];
+            if (Double.isFinite(guess)) {
+                // one pass, shifted by the caller's guess (the previous iteration's value)
+                final float g = (float) guess;
+                FloatVector gmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), gsum = FloatVector.zero(FS);
+                for (int j = 0; j < bound; j += FL) {
+                    FloatVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, FloatVector.fromArray(FS, h, j));
+                    gmax = gmax.max(z);
+                    gsum = gsum.add(VectorMath.exp(z.sub(g).min(GUESS_SLACK_F)));
+                }
+                double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
+                for (int j = bound; j < cols; j++) {
+                    double z = h[j] - (double) invEps * distance(x, xi, d, yT, cols, j, sqrt);
+                    gm = Math.max(gm, z);
+                    total += Math.exp(Math.min(z - g, GUESS_SLACK_F));
+                }
+                if (Math.abs(gm - g) <= GUESS_SLACK_F) {
+                    out[outOffset + r] = g + Math.log(total);
+                    continue;
+                }
+            }
+            FloatVector vmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < bound; j += FL) {
+                vmax = vmax.max(distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, FloatVector.fromArray(FS, h, j)));
+            }
+            double max = vmax.reduceLanes(VectorOperators.MAX);
+            for (int j = bound; j < cols; j++) {
+                max = Math.max(max, h[j] - (double) invEps * distance(x, xi, d, yT, cols, j, sqrt));
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                out[outOffset + r] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            final float shift = (float) max;
+            FloatVector sum = FloatVector.zero(FS);
+            for (int j = 0; j < bound; j += FL) {
+                FloatVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, FloatVector.fromArray(FS, h, j));
+                sum = sum.add(VectorMath.exp(z.sub(shift)));
+            }
+            double total = VectorMath.sum(sum);
+            for (int j = bound; j < cols; j++) {
+                total += Math.exp(h[j] - (double) invEps * distance(x, xi, d, yT, cols, j, sqrt) - shift);
+            }
+            out[outOffset + r] = shift + Math.log(total);
+        }
+    }
+
+    @Override
+    public void logSumExpPointsF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt,
+                                   double[] h, double invEps, double[] out, int outOffset) {
+        if (cols < 2 * DL) {
+            ScalarKernels.INSTANCE.logSumExpPointsF64(x, r0, rows, d, yT, cols, sqrt, h, invEps, out, outOffset);
+            return;
+        }
+        final DoubleVector negInv = DoubleVector.broadcast(DS, -invEps);
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final int xi = (r0 + r) * d;
+            final double guess = out[outOffset + r];
+            if (Double.isFinite(guess)) {
+                DoubleVector gmax = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY), gsum = DoubleVector.zero(DS);
+                for (int j = 0; j < bound; j += DL) {
+                    DoubleVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, DoubleVector.fromArray(DS, h, j));
+                    gmax = gmax.max(z);
+                    gsum = gsum.add(VectorMath.exp(z.sub(guess).min(GUESS_SLACK_D)));
+                }
+                double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
+                for (int j = bound; j < cols; j++) {
+                    double z = h[j] - invEps * distance(x, xi, d, yT, cols, j, sqrt);
+                    gm = Math.max(gm, z);
+                    total += Math.exp(Math.min(z - guess, GUESS_SLACK_D));
+                }
+                if (Math.abs(gm - guess) <= GUESS_SLACK_D) {
+                    out[outOffset + r] = guess + Math.log(total);
+                    continue;
+                }
+            }
+            DoubleVector vmax = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY);
+            for (int j = 0; j < bound; j += DL) {
+                vmax = vmax.max(distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, DoubleVector.fromArray(DS, h, j)));
+            }
+            double max = vmax.reduceLanes(VectorOperators.MAX);
+            for (int j = bound; j < cols; j++) {
+                max = Math.max(max, h[j] - invEps * distance(x, xi, d, yT, cols, j, sqrt));
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                out[outOffset + r] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            DoubleVector sum = DoubleVector.zero(DS);
+            for (int j = 0; j < bound; j += DL) {
+                DoubleVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, DoubleVector.fromArray(DS, h, j));
+                sum = sum.add(VectorMath.exp(z.sub(max)));
+            }
+            double total = VectorMath.sum(sum);
+            for (int j = bound; j < cols; j++) {
+                total += Math.exp(h[j] - invEps * distance(x, xi, d, yT, cols, j, sqrt) - max);
+            }
+            out[outOffset + r] = max + Math.log(total);
         }
     }
 }
