@@ -71,6 +71,11 @@ final class SolveCommand implements Callable<Integer> {
                     + "(default: stored when it takes at most 1 GiB)")
     Boolean matrixFree;
 
+    @Option(names = "--anneal", paramLabel = "F",
+            description = "epsilon-annealing: start at the largest cost, multiply epsilon by F (0 < F < 1, e.g. 0.5) "
+                    + "down to --epsilon, keeping the potentials")
+    Double anneal;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -115,6 +120,9 @@ final class SolveCommand implements Callable<Integer> {
         if (matrixFree != null) {
             o = o.withMatrixFree(matrixFree);
         }
+        if (anneal != null) {
+            o = o.withAnnealing(anneal);
+        }
         return o;
     }
 
@@ -157,7 +165,19 @@ final class SolveCommand implements Callable<Integer> {
                 .put("kernels", r.kernels())
                 .put("threads", r.threads())
                 .put("solve_ms", r.solveMillis())
+                .raw("anneal", annealJson(r))
                 .toString();
+    }
+
+    /** The iterations at each epsilon of an annealing schedule, as a JSON array (empty without annealing). */
+    static String annealJson(SinkhornResult r) {
+        double[] e = r.annealEpsilons();
+        int[] k = r.annealIterations();
+        StringBuilder sb = new StringBuilder("[");
+        for (int s = 0; s < e.length; s++) {
+            sb.append(s == 0 ? "" : ", ").append(new Json().put("epsilon", e[s]).put("iterations", k[s]));
+        }
+        return sb.append(']').toString();
     }
 
     static String summary(SinkhornResult r) {
@@ -167,10 +187,11 @@ final class SolveCommand implements Callable<Integer> {
                         + "  objective           %.10g   (<P,C> + epsilon*KL(P | a x b))%n"
                         + "  dual <a,f> + <b,g>  %.10g%n"
                         + "  marginal error      %.3g (a side), %.3g (b side)%n"
-                        + "  iterations          %d%n"
+                        + "  iterations          %d%s%n"
                         + "  %s%n"
                         + "  solve time          %.1f ms",
                 r.n(), r.m(), Json.repr(r.epsilon()), r.precision(), r.kernels(), r.threads(), r.cost(), r.objective(),
-                r.dualObjective(), r.marginalErrorA(), r.marginalErrorB(), r.iterations(), r.status(), r.solveMillis());
+                r.dualObjective(), r.marginalErrorA(), r.marginalErrorB(), r.iterations(),
+                r.annealEpsilons().length == 0 ? "" : "   (annealing, per epsilon: " + annealJson(r) + ")", r.status(), r.solveMillis());
     }
 }

@@ -113,24 +113,56 @@ public final class Sinkhorn {
         return new SinkhornIterator(geometry, a, b, options, System.nanoTime());
     }
 
+    /** Runs the loop until the row marginal error is at most {@code tol} or {@code limit} iterations are done. */
+    private static void iterate(SinkhornIterator it, int limit, double tol, int checkEvery) {
+        while (it.iterations() < limit) {
+            if (!it.updateF()) {
+                return;
+            }
+            // the row marginal error of the current state falls out of the f update
+            int done = it.iterations();
+            if (done > 0 && tol > 0 && done % checkEvery == 0 && it.rowErrorFromUpdate() <= tol) {
+                return;
+            }
+            it.commitF();
+            if (!it.updateG()) {
+                return;
+            }
+        }
+    }
+
+    /** The ε of each stage: just the target, or the annealing schedule from the largest cost down. */
+    static double[] schedule(Geometry geometry, SinkhornOptions options) {
+        double target = options.epsilon(), factor = options.annealFactor();
+        double start = Math.max(Math.abs(geometry.maxCost()), Math.abs(geometry.minCost()));
+        if (factor == 0 || !(start > target)) {
+            return new double[]{target};
+        }
+        java.util.List<Double> eps = new java.util.ArrayList<>();
+        for (double e = start; e > target; e *= factor) {
+            eps.add(e);
+        }
+        eps.add(target);
+        return eps.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
     private static SinkhornResult solve(Geometry geometry, Weights a, Weights b, SinkhornOptions options, long t0) {
         Objects.requireNonNull(options, "options");
         final int checkEvery = options.checkEvery();
         final double tol = options.tolerance();
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, b, options, t0)) {
-            while (it.iterations() < options.maxIterations()) {
-                if (!it.updateF()) {
-                    break;
-                }
-                // the row marginal error of the current state falls out of the f update
-                int done = it.iterations();
-                if (done > 0 && tol > 0 && done % checkEvery == 0 && it.rowErrorFromUpdate() <= tol) {
-                    break;
-                }
-                it.commitF();
-                if (!it.updateG()) {
-                    break;
-                }
+            double[] schedule = schedule(geometry, options);
+            int[] spent = new int[schedule.length];
+            for (int level = 0; level < schedule.length; level++) {
+                boolean last = level == schedule.length - 1;
+                it.setEpsilon(schedule[level]);
+                int start = it.iterations();
+                int budget = last ? options.maxIterations() : Math.min(options.maxIterations(), start + 100);
+                iterate(it, budget, last ? tol : Math.sqrt(tol), checkEvery);
+                spent[level] = it.iterations() - start;
+            }
+            if (schedule.length > 1) {
+                it.annealing(schedule, spent);
             }
             return it.result();
         }

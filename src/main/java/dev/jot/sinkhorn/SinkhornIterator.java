@@ -23,8 +23,8 @@ public final class SinkhornIterator implements AutoCloseable {
     private final Sweeps sweeps;
     private final int n;
     private final int m;
-    private final double eps;
-    private final double invEps;
+    private double eps;
+    private double invEps;
     private final boolean f32;
     private final double[] a;
     private final double[] b;
@@ -38,6 +38,10 @@ public final class SinkhornIterator implements AutoCloseable {
     private final double[] colLse;
     /** Whether rowLse belongs to the current g (then result() needs no new row sweep). */
     private boolean rowLseCurrent;
+    /** Whether colLse belongs to the current f. */
+    private boolean colLseCurrent;
+    private int[] levelIterations = new int[0];
+    private double[] levelEpsilons = new double[0];
     private final double[] hRow;
     private final double[] hCol;
     private final float[] hRowF;
@@ -88,6 +92,29 @@ public final class SinkhornIterator implements AutoCloseable {
         hRowF = f32 ? new float[m] : null;
         hColF = f32 ? new float[n] : null;
         sweeps = new Sweeps(geometry, kernels, options.threads());
+    }
+
+    /** The current ε. */
+    public double epsilon() {
+        return eps;
+    }
+
+    /**
+     * Continues with another ε, keeping the potentials (a warm start, as in ε-annealing). The f32 range
+     * check was made for the options' ε: callers go down to it, not below.
+     */
+    public void setEpsilon(double epsilon) {
+        if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
+        }
+        if (epsilon != eps) {
+            eps = epsilon;
+            invEps = 1.0 / epsilon;
+            java.util.Arrays.fill(rowLse, Double.NaN);
+            java.util.Arrays.fill(colLse, Double.NaN);
+            rowLseCurrent = false;
+            colLseCurrent = false;
+        }
     }
 
     /** Number of completed iterations. */
@@ -147,6 +174,13 @@ public final class SinkhornIterator implements AutoCloseable {
         double[] t = f;
         f = fNext;
         fNext = t;
+        colLseCurrent = false;
+    }
+
+    /** Records the iterations spent at each ε of an annealing schedule, for the result. */
+    void annealing(double[] epsilons, int[] iterations) {
+        levelEpsilons = epsilons.clone();
+        levelIterations = iterations.clone();
     }
 
     /** The g update; returns false if g is not finite. */
@@ -154,6 +188,7 @@ public final class SinkhornIterator implements AutoCloseable {
         scaled(logA, f, hCol, hColF);
         sweeps.logSumExp(true, hCol, hColF, invEps, colLse);
         rowLseCurrent = false;
+        colLseCurrent = true;
         for (int j = 0; j < m; j++) {
             g[j] = -eps * colLse[j];
         }
@@ -182,7 +217,10 @@ public final class SinkhornIterator implements AutoCloseable {
             sweeps.logSumExp(false, hRow, hRowF, invEps, rowLse);
             rowLseCurrent = true;
         }
-        // colLse belongs to the current f: every iteration ends with the g update computed from it
+        if (!colLseCurrent) {
+            sweeps.logSumExp(true, hCol, hColF, invEps, colLse);
+            colLseCurrent = true;
+        }
         for (int j = 0; j < m; j++) {
             colMass[j] = Math.exp(logB[j] + g[j] * invEps + colLse[j]);
         }
@@ -221,13 +259,14 @@ public final class SinkhornIterator implements AutoCloseable {
                 : "not converged: marginal error " + fmt(err) + " > tolerance " + tol + " after " + iterations
                 + " iterations (raise the iteration limit" + (f32 ? ", or use f64 if the error has stopped falling" : "") + ")";
         return new SinkhornResult(geometry, a, b, f.clone(), g.clone(), eps, cost, objective, dual, errA, errB,
-                iterations, converged, status, System.nanoTime() - startNanos, kernels.name(), options.threads());
+                iterations, converged, status, System.nanoTime() - startNanos, kernels.name(), options.threads(),
+                levelEpsilons, levelIterations);
     }
 
     private SinkhornResult failed(String status) {
         return new SinkhornResult(geometry, a, b, f.clone(), g.clone(), eps, Double.NaN, Double.NaN, Double.NaN,
                 Double.NaN, Double.NaN, iterations, false, status, System.nanoTime() - startNanos, kernels.name(),
-                options.threads());
+                options.threads(), levelEpsilons, levelIterations);
     }
 
     private String nonFinite(int it) {

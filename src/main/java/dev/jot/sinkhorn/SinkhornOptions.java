@@ -20,10 +20,13 @@ public final class SinkhornOptions {
     private final int threads;
     private final SinkhornKernels kernels;
     private final Boolean matrixFree;
+    private final double annealFactor;
 
     private SinkhornOptions(double epsilon, int maxIterations, double tolerance, int checkEvery,
-                            Precision precision, int threads, SinkhornKernels kernels, Boolean matrixFree) {
+                            Precision precision, int threads, SinkhornKernels kernels, Boolean matrixFree,
+                            double annealFactor) {
         this.matrixFree = matrixFree;
+        this.annealFactor = annealFactor;
         this.epsilon = epsilon;
         this.maxIterations = maxIterations;
         this.tolerance = tolerance;
@@ -39,7 +42,7 @@ public final class SinkhornOptions {
      */
     public static SinkhornOptions epsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
-                Runtime.getRuntime().availableProcessors(), null, null);
+                Runtime.getRuntime().availableProcessors(), null, null, 0);
     }
 
     private static double checkEpsilon(double epsilon) {
@@ -51,7 +54,7 @@ public final class SinkhornOptions {
 
     /** The same options with another ε. */
     public SinkhornOptions withEpsilon(double epsilon) {
-        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
+        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
     }
 
     /** At most {@code maxIterations} iterations (each updates f, then g); at least 1. */
@@ -59,7 +62,7 @@ public final class SinkhornOptions {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
     }
 
     /**
@@ -70,7 +73,7 @@ public final class SinkhornOptions {
         if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
             throw new IllegalArgumentException("tolerance must be non-negative and finite, got " + tolerance);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
     }
 
     /** Check the marginal error every {@code k} iterations (at least 1). */
@@ -78,13 +81,13 @@ public final class SinkhornOptions {
         if (k < 1) {
             throw new IllegalArgumentException("checkEvery must be at least 1, got " + k);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor);
     }
 
     /** Precision of the cost tiles and of the kernels' arithmetic (potentials are always kept in f64). */
     public SinkhornOptions withPrecision(Precision precision) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery,
-                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree);
+                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor);
     }
 
     /** Number of threads the sweeps use (at least 1). Results do not depend on it. */
@@ -92,13 +95,13 @@ public final class SinkhornOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
     }
 
     /** Use these kernels instead of the ones chosen at start-up. */
     public SinkhornOptions withKernels(SinkhornKernels kernels) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads,
-                Objects.requireNonNull(kernels, "kernels"), matrixFree);
+                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor);
     }
 
     /**
@@ -107,7 +110,26 @@ public final class SinkhornOptions {
      * that takes at most 1 GiB.
      */
     public SinkhornOptions withMatrixFree(boolean matrixFree) {
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
+    }
+
+    /**
+     * ε-annealing (ε-scaling), as GeomLoss does: start at the largest cost (about the squared diameter of
+     * the data for the squared Euclidean cost), multiply ε by {@code factor} (0 &lt; factor &lt; 1; 0.5 is
+     * the usual choice) down to the target, keeping the potentials from one ε to the next. Intermediate
+     * stages stop at a marginal error of √tolerance (or 100 iterations); the last one runs to the
+     * tolerance. 0 turns annealing off (the default).
+     */
+    public SinkhornOptions withAnnealing(double factor) {
+        if (!(factor == 0 || (factor > 0 && factor < 1))) {
+            throw new IllegalArgumentException("annealing factor must be in (0, 1), or 0 for none, got " + factor);
+        }
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor);
+    }
+
+    /** The annealing factor, 0 for none. */
+    public double annealFactor() {
+        return annealFactor;
     }
 
     /** Whether point clouds of these sizes get a matrix-free geometry (see {@link #withMatrixFree}). */

@@ -29,10 +29,15 @@ public final class SinkhornResult {
     private final long solveNanos;
     private final String kernels;
     private final int threads;
+    private final double[] annealEpsilons;
+    private final int[] annealIterations;
 
     SinkhornResult(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double epsilon,
                    double cost, double objective, double dualObjective, double marginalErrorA, double marginalErrorB,
-                   int iterations, boolean converged, String status, long solveNanos, String kernels, int threads) {
+                   int iterations, boolean converged, String status, long solveNanos, String kernels, int threads,
+                   double[] annealEpsilons, int[] annealIterations) {
+        this.annealEpsilons = annealEpsilons;
+        this.annealIterations = annealIterations;
         this.geometry = geometry;
         this.a = a;
         this.b = b;
@@ -133,6 +138,18 @@ public final class SinkhornResult {
     /** The kernels that ran ({@code scalar} or {@code vector}). */
     public String kernels() {
         return kernels;
+    }
+
+    /**
+     * The ε of each stage of an ε-annealing schedule, the last one the target; empty without annealing.
+     */
+    public double[] annealEpsilons() {
+        return annealEpsilons.clone();
+    }
+
+    /** The iterations spent at each ε of {@link #annealEpsilons()}; they add up to {@link #iterations()}. */
+    public int[] annealIterations() {
+        return annealIterations.clone();
     }
 
     /** The number of threads the sweeps used. */
