@@ -8,6 +8,7 @@ import dev.jot.geometry.CostFunction;
 import dev.jot.geometry.DenseGeometry;
 import dev.jot.geometry.Geometry;
 import dev.jot.geometry.PointCloudGeometry;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -51,6 +52,67 @@ public final class Sinkhorn {
                 ? PointCloudGeometry.of(x, y, cost, options.precision())
                 : DenseGeometry.of(x, y, cost, options.precision());
         return solve(geometry, a, b, options, t0);
+    }
+
+    /**
+     * A batch of point-cloud problems, of equal or different sizes (a ragged batch: no padding), solved
+     * in parallel over problems with the options' threads, each on one thread, so that problem k gives
+     * the bits of a single solve. Each problem stops on its own tolerance and reports its own
+     * iterations and convergence. Weights lists may be {@code null} (all uniform) or hold {@code null}s.
+     */
+    public static BatchResult solveAll(List<Points> xs, List<Points> ys, List<Weights> as, List<Weights> bs,
+                                       CostFunction cost, SinkhornOptions options) {
+        Objects.requireNonNull(xs, "xs");
+        Objects.requireNonNull(ys, "ys");
+        Objects.requireNonNull(options, "options");
+        int count = xs.size();
+        if (ys.size() != count) {
+            throw new IllegalArgumentException("the batch has " + count + " x clouds but " + ys.size() + " y clouds");
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("the batch is empty");
+        }
+        checkBatchWeights("a", as, count);
+        checkBatchWeights("b", bs, count);
+        long t0 = System.nanoTime();
+        SinkhornOptions single = options.withThreads(1);
+        SinkhornResult[] out = new SinkhornResult[count];
+        java.util.function.IntConsumer one = k -> {
+            try {
+                out[k] = solve(xs.get(k), ys.get(k), as == null ? null : as.get(k), bs == null ? null : bs.get(k), cost, single);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("problem " + k + ": " + e.getMessage(), e);
+            }
+        };
+        if (options.threads() == 1 || count == 1) {
+            for (int k = 0; k < count; k++) {
+                one.accept(k);
+            }
+        } else {
+            try (java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(options.threads())) {
+                pool.submit(() -> java.util.stream.IntStream.range(0, count).parallel().forEach(one)).join();
+            }
+        }
+        return new BatchResult(java.util.Arrays.asList(out), System.nanoTime() - t0);
+    }
+
+    /**
+     * A batch of histogram pairs (a_k, b_k) over one shared cost matrix (a geometry): one pass over each
+     * tile of C serves a chunk of the batch, and the B × n × m tensor is never formed. Each problem stops
+     * on its own tolerance; problem k gives the bits of a single solve.
+     */
+    public static BatchResult solveBatch(Geometry geometry, List<Weights> as, List<Weights> bs, SinkhornOptions options) {
+        Objects.requireNonNull(geometry, "geometry");
+        Objects.requireNonNull(as, "as");
+        Objects.requireNonNull(bs, "bs");
+        Objects.requireNonNull(options, "options");
+        return SharedCostBatch.solve(geometry, as, bs, options);
+    }
+
+    private static void checkBatchWeights(String name, List<Weights> w, int count) {
+        if (w != null && w.size() != count) {
+            throw new IllegalArgumentException("the batch has " + count + " problems but " + w.size() + " " + name + " weight vectors");
+        }
     }
 
     /** Solves with a given n × m cost matrix. */

@@ -134,8 +134,18 @@ public final class SinkhornIterator implements AutoCloseable {
      * until {@link #commitF()}.
      */
     boolean updateF() {
-        scaled(logB, g, hRow, hRowF);
+        prepareRowSweep();
         sweeps.logSumExp(false, hRow, hRowF, invEps, rowLse);
+        return finishRowSweep();
+    }
+
+    /** h_j = log b_j + g_j/ε for the row sweep (f32 copy included). */
+    void prepareRowSweep() {
+        scaled(logB, g, hRow, hRowF);
+    }
+
+    /** f' = −ε·lse from the row sweep's results; false if not finite. */
+    boolean finishRowSweep() {
         rowLseCurrent = true;
         for (int i = 0; i < n; i++) {
             fNext[i] = -eps * rowLse[i];
@@ -145,6 +155,39 @@ public final class SinkhornIterator implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /** h_i = log a_i + f_i/ε for the column sweep. */
+    void prepareColumnSweep() {
+        scaled(logA, f, hCol, hColF);
+    }
+
+    /** g = −ε·lse from the column sweep's results; counts the iteration; false if not finite. */
+    boolean finishColumnSweep() {
+        rowLseCurrent = false;
+        colLseCurrent = true;
+        for (int j = 0; j < m; j++) {
+            g[j] = -eps * colLse[j];
+        }
+        iterations++;
+        if (!allFinite(g, m)) {
+            failure = nonFinite(iterations);
+            return false;
+        }
+        return true;
+    }
+
+    /** The sweep inputs and outputs, for a batched engine that runs the sweeps of many problems at once. */
+    double[] h(boolean transposed) {
+        return transposed ? hCol : hRow;
+    }
+
+    float[] hF32(boolean transposed) {
+        return transposed ? hColF : hRowF;
+    }
+
+    double[] lse(boolean transposed) {
+        return transposed ? colLse : rowLse;
     }
 
     /**
@@ -185,19 +228,9 @@ public final class SinkhornIterator implements AutoCloseable {
 
     /** The g update; returns false if g is not finite. */
     boolean updateG() {
-        scaled(logA, f, hCol, hColF);
+        prepareColumnSweep();
         sweeps.logSumExp(true, hCol, hColF, invEps, colLse);
-        rowLseCurrent = false;
-        colLseCurrent = true;
-        for (int j = 0; j < m; j++) {
-            g[j] = -eps * colLse[j];
-        }
-        iterations++;
-        if (!allFinite(g, m)) {
-            failure = nonFinite(iterations);
-            return false;
-        }
-        return true;
+        return finishColumnSweep();
     }
 
     /**

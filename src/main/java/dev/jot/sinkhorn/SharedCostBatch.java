@@ -1,0 +1,148 @@
+package dev.jot.sinkhorn;
+
+import dev.jot.data.Precision;
+import dev.jot.data.Weights;
+import dev.jot.geometry.Geometry;
+import dev.jot.kernel.SinkhornKernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+
+/**
+ * A batch of histogram pairs (a_k, b_k) over one shared cost matrix, the report's setting: each sweep
+ * reads a tile of C once and applies it to a chunk of problems while it is in cache, so the B × n × m
+ * tensor is never formed and C is read once per chunk, not once per problem. Work is split over (row
+ * block, problem chunk) pairs. Each problem keeps its own potentials, stops on its own tolerance and
+ * reports its own iterations; problem k gives the bits of a single solve.
+ */
+final class SharedCostBatch {
+    /** Problems handled together on one tile. */
+    private static final int CHUNK = 64;
+    private static final int TILE_ELEMENTS = 1 << 14;
+
+    private SharedCostBatch() {
+    }
+
+    static BatchResult solve(Geometry geometry, List<Weights> as, List<Weights> bs, SinkhornOptions options) {
+        int count = as.size();
+        if (bs.size() != count) {
+            throw new IllegalArgumentException("the batch has " + count + " a vectors but " + bs.size() + " b vectors");
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("the batch is empty");
+        }
+        if (options.annealFactor() != 0) {
+            throw new IllegalArgumentException("annealing is not supported for a shared-cost batch yet");
+        }
+        long t0 = System.nanoTime();
+        SinkhornOptions single = options.withThreads(1);
+        SinkhornIterator[] it = new SinkhornIterator[count];
+        try {
+            for (int k = 0; k < count; k++) {
+                try {
+                    it[k] = new SinkhornIterator(geometry, as.get(k), bs.get(k), single, t0);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("problem " + k + ": " + e.getMessage(), e);
+                }
+            }
+            SinkhornKernels kernels = single.kernels();
+            double tol = options.tolerance();
+            int checkEvery = options.checkEvery();
+            boolean[] active = new boolean[count];
+            Arrays.fill(active, true);
+            try (ForkJoinPool pool = options.threads() > 1 ? new ForkJoinPool(options.threads()) : null) {
+                for (int iter = 0; iter < options.maxIterations(); iter++) {
+                    List<SinkhornIterator> rows = new ArrayList<>();
+                    for (int k = 0; k < count; k++) {
+                        if (active[k]) {
+                            it[k].prepareRowSweep();
+                            rows.add(it[k]);
+                        }
+                    }
+                    if (rows.isEmpty()) {
+                        break;
+                    }
+                    sweep(pool, geometry, kernels, false, rows);
+                    List<SinkhornIterator> cols = new ArrayList<>();
+                    for (int k = 0; k < count; k++) {
+                        if (!active[k]) {
+                            continue;
+                        }
+                        SinkhornIterator p = it[k];
+                        int done = p.iterations();
+                        if (!p.finishRowSweep()
+                                || (done > 0 && tol > 0 && done % checkEvery == 0 && p.rowErrorFromUpdate() <= tol)) {
+                            active[k] = false;
+                            continue;
+                        }
+                        p.commitF();
+                        p.prepareColumnSweep();
+                        cols.add(p);
+                    }
+                    sweep(pool, geometry, kernels, true, cols);
+                    for (int k = 0; k < count; k++) {
+                        if (active[k] && !it[k].finishColumnSweep()) {
+                            active[k] = false;
+                        }
+                    }
+                }
+            }
+            List<SinkhornResult> results = new ArrayList<>(count);
+            for (SinkhornIterator p : it) {
+                results.add(p.result());
+            }
+            return new BatchResult(results, System.nanoTime() - t0);
+        } finally {
+            for (SinkhornIterator p : it) {
+                if (p != null) {
+                    p.close();
+                }
+            }
+        }
+    }
+
+    /** One sweep (over rows of C, or of Cᵀ) for every listed problem, tile by tile. */
+    private static void sweep(ForkJoinPool pool, Geometry geometry, SinkhornKernels kernels, boolean transposed,
+                              List<SinkhornIterator> problems) {
+        if (problems.isEmpty()) {
+            return;
+        }
+        int rows = transposed ? geometry.m() : geometry.n();
+        int cols = transposed ? geometry.n() : geometry.m();
+        int blockRows = Math.max(1, Math.min(rows, TILE_ELEMENTS / Math.max(1, cols)));
+        int blocks = (rows + blockRows - 1) / blockRows;
+        int chunks = (problems.size() + CHUNK - 1) / CHUNK;
+        boolean f32 = geometry.precision() == Precision.F32;
+        java.util.function.IntConsumer task = t -> {
+            int block = t % blocks, chunk = t / blocks;
+            int r0 = block * blockRows, count = Math.min(blockRows, rows - r0);
+            try (Arena arena = geometry.materialized() ? null : Arena.ofConfined()) {
+                MemorySegment scratch = arena == null ? null
+                        : arena.allocate((long) count * cols * geometry.precision().bytes(), 64);
+                MemorySegment tile = geometry.tile(transposed, r0, count, scratch);
+                int end = Math.min(problems.size(), (chunk + 1) * CHUNK);
+                for (int k = chunk * CHUNK; k < end; k++) {
+                    SinkhornIterator p = problems.get(k);
+                    double invEps = 1.0 / p.epsilon();
+                    if (f32) {
+                        kernels.logSumExpF32(tile, count, cols, p.hF32(transposed), (float) invEps, p.lse(transposed), r0);
+                    } else {
+                        kernels.logSumExpF64(tile, count, cols, p.h(transposed), invEps, p.lse(transposed), r0);
+                    }
+                }
+            }
+        };
+        int tasks = blocks * chunks;
+        if (pool == null || tasks == 1) {
+            for (int t = 0; t < tasks; t++) {
+                task.accept(t);
+            }
+        } else {
+            pool.submit(() -> IntStream.range(0, tasks).parallel().forEach(task)).join();
+        }
+    }
+}
