@@ -7,12 +7,17 @@ import dev.jot.data.Precision;
 import dev.jot.data.Weights;
 import dev.jot.geometry.CostFunction;
 import dev.jot.kernel.Kernels;
+import dev.jot.geometry.DenseGeometry;
+import dev.jot.sinkhorn.BatchResult;
 import dev.jot.sinkhorn.Sinkhorn;
 import dev.jot.sinkhorn.SinkhornOptions;
 import dev.jot.sinkhorn.SinkhornResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -25,20 +30,20 @@ import picocli.CommandLine.Option;
                 "Give point clouds (--x, --y) or a cost matrix (--cost-matrix); files are .npy or .csv."})
 final class SolveCommand implements Callable<Integer> {
 
-    @Option(names = "--x", paramLabel = "X", description = "source points, n x d")
-    Path x;
+    @Option(names = "--x", paramLabel = "X", description = "source points, n x d; a batch B x n x d; or a ragged batch x0.npy,x1.npy,...")
+    String x;
 
-    @Option(names = "--y", paramLabel = "Y", description = "target points, m x d")
-    Path y;
+    @Option(names = "--y", paramLabel = "Y", description = "target points, m x d; a batch B x m x d; or a list as for --x")
+    String y;
 
     @Option(names = "--cost-matrix", paramLabel = "C", description = "a given n x m cost matrix (instead of --x/--y)")
     Path costMatrix;
 
-    @Option(names = "--a", paramLabel = "A", description = "source weights (default: uniform)")
-    Path a;
+    @Option(names = "--a", paramLabel = "A", description = "source weights (default: uniform); B x n for a batch; a list for a ragged batch")
+    String a;
 
-    @Option(names = "--b", paramLabel = "B", description = "target weights (default: uniform)")
-    Path b;
+    @Option(names = "--b", paramLabel = "B", description = "target weights (default: uniform); B x m for a batch; a list for a ragged batch")
+    String b;
 
     @Option(names = "--cost", paramLabel = "COST", defaultValue = "sqeuclidean",
             description = "sqeuclidean (|x-y|^2, not halved), euclidean or p=<p> (|x-y|^p); default: ${DEFAULT-VALUE}")
@@ -86,23 +91,129 @@ final class SolveCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         SinkhornOptions options = options();
-        Weights wa = a == null ? null : Weights.of(read("--a", a));
-        Weights wb = b == null ? null : Weights.of(read("--b", b));
-        SinkhornResult r;
         if (costMatrix != null) {
             if (x != null || y != null) {
                 throw new IllegalArgumentException("give either --cost-matrix or --x and --y, not both");
             }
-            r = Sinkhorn.solve(read("--cost-matrix", costMatrix), wa, wb, options);
-        } else {
-            if (x == null || y == null) {
-                throw new IllegalArgumentException("missing input: give --x and --y (point clouds) or --cost-matrix");
+            NdArray c = read("--cost-matrix", costMatrix);
+            NdArray na = a == null ? null : read("--a", Path.of(a)), nb = b == null ? null : read("--b", Path.of(b));
+            if ((na != null && na.rank() == 2 && na.shape(0) > 1) || (nb != null && nb.rank() == 2 && nb.shape(0) > 1)) {
+                // a batch of histogram pairs over one shared cost matrix
+                if (na == null || nb == null || na.rank() != 2 || nb.rank() != 2 || na.shape(0) != nb.shape(0)) {
+                    throw new IllegalArgumentException("a batch over one cost matrix needs --a (B x n) and --b (B x m) with the same B");
+                }
+                List<Weights> as = new ArrayList<>(), bs = new ArrayList<>();
+                for (long k = 0; k < na.shape(0); k++) {
+                    as.add(Weights.of(na.slice(k)));
+                    bs.add(Weights.of(nb.slice(k)));
+                }
+                BatchResult r = Sinkhorn.solveBatch(DenseGeometry.of(c, options.precision()), as, bs, options);
+                out.println(json ? batchJson(r) : batchSummary(r));
+                return 0;
             }
-            Points px = points("--x", x), py = points("--y", y);
-            r = Sinkhorn.solve(px, py, wa, wb, CostFunction.parse(cost), options);
+            SinkhornResult r = Sinkhorn.solve(c, na == null ? null : Weights.of(na), nb == null ? null : Weights.of(nb), options);
+            out.println(json ? toJson(r) : summary(r));
+            return 0;
         }
+        if (x == null || y == null) {
+            throw new IllegalArgumentException("missing input: give --x and --y (point clouds) or --cost-matrix");
+        }
+        List<String> xf = files(x), yf = files(y);
+        if (xf.size() != yf.size()) {
+            throw new IllegalArgumentException("--x lists " + xf.size() + " files but --y lists " + yf.size());
+        }
+        CostFunction c = CostFunction.parse(cost);
+        if (xf.size() > 1) {
+            // a ragged batch: one file per problem
+            List<String> af = a == null ? null : files(a), bf = b == null ? null : files(b);
+            if ((af != null && af.size() != xf.size()) || (bf != null && bf.size() != xf.size())) {
+                throw new IllegalArgumentException("--a and --b must list one file per problem (" + xf.size() + ")");
+            }
+            List<Points> xs = new ArrayList<>(), ys = new ArrayList<>();
+            List<Weights> as = new ArrayList<>(), bs = new ArrayList<>();
+            for (int k = 0; k < xf.size(); k++) {
+                xs.add(points("--x", Path.of(xf.get(k))));
+                ys.add(points("--y", Path.of(yf.get(k))));
+                as.add(af == null ? null : Weights.of(read("--a", Path.of(af.get(k)))));
+                bs.add(bf == null ? null : Weights.of(read("--b", Path.of(bf.get(k)))));
+            }
+            BatchResult r = Sinkhorn.solveAll(xs, ys, as, bs, c, options);
+            out.println(json ? batchJson(r) : batchSummary(r));
+            return 0;
+        }
+        NdArray nx = read("--x", Path.of(x)), ny = read("--y", Path.of(y));
+        if (nx.rank() == 3 || ny.rank() == 3) {
+            // a batch of point-cloud pairs, B x n x d and B x m x d
+            if (nx.rank() != 3 || ny.rank() != 3 || nx.shape(0) != ny.shape(0)) {
+                throw new IllegalArgumentException("a batch needs --x (B x n x d) and --y (B x m x d) with the same B, got shapes "
+                        + Arrays.toString(nx.shape()) + " and " + Arrays.toString(ny.shape()));
+            }
+            NdArray na = a == null ? null : read("--a", Path.of(a)), nb = b == null ? null : read("--b", Path.of(b));
+            List<Points> xs = new ArrayList<>(), ys = new ArrayList<>();
+            List<Weights> as = new ArrayList<>(), bs = new ArrayList<>();
+            for (long k = 0; k < nx.shape(0); k++) {
+                xs.add(Points.of(nx.slice(k)));
+                ys.add(Points.of(ny.slice(k)));
+                as.add(batchWeights("--a", na, k, nx.shape(0)));
+                bs.add(batchWeights("--b", nb, k, nx.shape(0)));
+            }
+            BatchResult r = Sinkhorn.solveAll(xs, ys, as, bs, c, options);
+            out.println(json ? batchJson(r) : batchSummary(r));
+            return 0;
+        }
+        Weights wa = a == null ? null : Weights.of(read("--a", Path.of(a)));
+        Weights wb = b == null ? null : Weights.of(read("--b", Path.of(b)));
+        SinkhornResult r = Sinkhorn.solve(points("--x", nx), points("--y", ny), wa, wb, c, options);
         out.println(json ? toJson(r) : summary(r));
         return 0;
+    }
+
+    private static List<String> files(String list) {
+        List<String> out = new ArrayList<>();
+        for (String f : list.split(",")) {
+            if (!f.isBlank()) {
+                out.add(f.trim());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("empty file list: '" + list + "'");
+        }
+        return out;
+    }
+
+    /** Problem k's weights from a B x n array (or one 1-D array shared by all problems). */
+    private static Weights batchWeights(String option, NdArray w, long k, long batch) {
+        if (w == null) {
+            return null;
+        }
+        if (w.rank() == 1) {
+            return Weights.of(w);
+        }
+        if (w.rank() != 2 || w.shape(0) != batch) {
+            throw new IllegalArgumentException(option + " must be B x n with B = " + batch + ", got shape " + Arrays.toString(w.shape()));
+        }
+        return Weights.of(w.slice(k));
+    }
+
+    static String batchJson(BatchResult r) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int k = 0; k < r.size(); k++) {
+            sb.append(k == 0 ? "" : ", ").append(toJson(r.get(k)));
+        }
+        sb.append(']');
+        return new Json().raw("problems", sb.toString()).put("mean", r.mean()).put("sum", r.sum())
+                .put("converged", r.allConverged()).put("solve_ms", r.solveMillis()).toString();
+    }
+
+    static String batchSummary(BatchResult r) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "a batch of %d problems, solved in %.1f ms%n", r.size(), r.solveMillis()));
+        sb.append("  problem        n        m   cost            iterations   converged\n");
+        for (int k = 0; k < r.size(); k++) {
+            SinkhornResult p = r.get(k);
+            sb.append(String.format(Locale.ROOT, "  %-7d %8d %8d   %-15.10g %-12d %s%n", k, p.n(), p.m(), p.cost(), p.iterations(), p.converged()));
+        }
+        sb.append(String.format(Locale.ROOT, "  mean cost %.10g, sum %.10g", r.mean(), r.sum()));
+        return sb.toString();
     }
 
     SinkhornOptions options() {
@@ -135,7 +246,10 @@ final class SolveCommand implements Callable<Integer> {
     }
 
     static Points points(String option, Path file) throws IOException {
-        NdArray arr = read(option, file);
+        return points(option, read(option, file));
+    }
+
+    static Points points(String option, NdArray arr) {
         if (arr.rank() == 1) {
             // a 1-D file is n points on the line
             arr = NdArray.wrap(arr.segment(), arr.precision(), arr.shape(0), 1);
@@ -143,7 +257,7 @@ final class SolveCommand implements Callable<Integer> {
         try {
             return Points.of(arr);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + " " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
         }
     }
 

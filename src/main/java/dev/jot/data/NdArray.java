@@ -97,6 +97,26 @@ public final class NdArray {
         return segment;
     }
 
+    /**
+     * The {@code k}-th sub-array along the first axis (of rank one less), without copying: row k of a
+     * 2-D array, or problem k of a 3-D batch.
+     */
+    public NdArray slice(long k) {
+        if (shape.length < 2) {
+            throw new IllegalArgumentException("cannot slice a 1-D array");
+        }
+        if (k < 0 || k >= shape[0]) {
+            throw new IndexOutOfBoundsException("index " + k + " out of [0, " + shape[0] + ")");
+        }
+        long[] sub = java.util.Arrays.copyOfRange(shape, 1, shape.length);
+        long count = 1;
+        for (long s : sub) {
+            count *= s;
+        }
+        long bytes = count * precision.bytes();
+        return new NdArray(segment.asSlice(k * bytes, bytes), sub, precision);
+    }
+
     /** Element at flat (row-major) index {@code k}, widened to double. */
     public double getFlat(long k) {
         return precision == Precision.F64
