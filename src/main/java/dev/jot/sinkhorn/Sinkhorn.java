@@ -97,6 +97,49 @@ public final class Sinkhorn {
     }
 
     /**
+     * The self-transport problem OT_ε(α, α) of a weighted cloud with itself, solved with symmetric
+     * (averaged) updates f ← (f + T(f))/2, where T(f)_i = −ε·log Σ_j a_j·exp((f_j − C_ij)/ε): the fixed point
+     * is the same as Sinkhorn's, reached without oscillation and with g = f throughout (GeomLoss's
+     * self-transport terms of the Sinkhorn divergence). The result has f = g.
+     */
+    public static SinkhornResult solveSymmetric(Points x, Weights a, CostFunction cost, SinkhornOptions options) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(cost, "cost");
+        Objects.requireNonNull(options, "options");
+        checkPoints("x", x);
+        long t0 = System.nanoTime();
+        Geometry geometry = options.matrixFree(x.n(), x.n())
+                ? PointCloudGeometry.of(x, x, cost, options.precision())
+                : DenseGeometry.of(x, x, cost, options.precision());
+        try (SinkhornIterator it = new SinkhornIterator(geometry, a, a, options, t0)) {
+            double[] schedule = schedule(geometry, options);
+            int[] spent = new int[schedule.length];
+            for (int level = 0; level < schedule.length; level++) {
+                boolean last = level == schedule.length - 1;
+                it.setEpsilon(schedule[level]);
+                int start = it.iterations();
+                int limit = last ? options.maxIterations() : Math.min(options.maxIterations(), start + 100);
+                double tol = last ? options.tolerance() : Math.sqrt(options.tolerance());
+                while (it.iterations() < limit) {
+                    if (!it.symmetricUpdate()) {
+                        break;
+                    }
+                    int done = it.iterations();
+                    if (done > 0 && tol > 0 && done % options.checkEvery() == 0 && it.rowErrorFromUpdate() <= tol) {
+                        break;
+                    }
+                    it.commitSymmetric();
+                }
+                spent[level] = it.iterations() - start;
+            }
+            if (schedule.length > 1) {
+                it.annealing(schedule, spent);
+            }
+            return it.result();
+        }
+    }
+
+    /**
      * A batch of histogram pairs (a_k, b_k) over one shared cost matrix (a geometry): one pass over each
      * tile of C serves a chunk of the batch, and the B × n × m tensor is never formed. Each problem stops
      * on its own tolerance; problem k gives the bits of a single solve.

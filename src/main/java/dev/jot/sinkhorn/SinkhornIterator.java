@@ -177,6 +177,27 @@ public final class SinkhornIterator implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Sets g = f (the symmetric problem OT(α, α) on a square, symmetric geometry with a = b) and
+     * computes the soft-minimum T(f) into the f buffer, as {@link #updateF()}.
+     */
+    boolean symmetricUpdate() {
+        System.arraycopy(f, 0, g, 0, n);
+        colLseCurrent = false;
+        return updateF();
+    }
+
+    /** The averaged step f = (f + T(f))/2, g = f; counts the iteration. */
+    void commitSymmetric() {
+        for (int i = 0; i < n; i++) {
+            f[i] = 0.5 * (f[i] + fNext[i]);
+        }
+        System.arraycopy(f, 0, g, 0, n);
+        rowLseCurrent = false;
+        colLseCurrent = false;
+        iterations++;
+    }
+
     /** The sweep inputs and outputs, for a batched engine that runs the sweeps of many problems at once. */
     double[] h(boolean transposed) {
         return transposed ? hCol : hRow;
