@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
 public class SinkhornIterationBench {
 
-    @Param({"1000", "4000"})
+    @Param({"1000", "4000", "5000"})
     int n;
 
     @Param({"f32", "f64"})
