@@ -38,6 +38,14 @@ public sealed interface CostFunction {
         return new Power(p);
     }
 
+    /** Throws unless the two clouds have the same dimension (naming both shapes). */
+    static void checkSameDimension(dev.jot.data.Points x, dev.jot.data.Points y) {
+        if (x.d() != y.d()) {
+            throw new IllegalArgumentException("x and y must have the same dimension, got x: " + x.n() + " x " + x.d()
+                    + ", y: " + y.n() + " x " + y.d());
+        }
+    }
+
     /** Parses {@code sqeuclidean}, {@code euclidean} or {@code p=<p>}. */
     static CostFunction parse(String s) {
         String t = s.trim().toLowerCase(java.util.Locale.ROOT);

@@ -40,10 +40,7 @@ public final class DenseGeometry implements Geometry {
         Objects.requireNonNull(y, "y");
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(precision, "precision");
-        if (x.d() != y.d()) {
-            throw new IllegalArgumentException("x and y must have the same dimension, got x: " + x.n() + " x " + x.d()
-                    + ", y: " + y.n() + " x " + y.d());
-        }
+        CostFunction.checkSameDimension(x, y);
         int n = x.n(), m = y.n(), d = x.d();
         double[] xs = x.array().toDoubleArray();
         double[] ys = y.array().toDoubleArray();

@@ -73,10 +73,7 @@ public final class PointCloudGeometry implements Geometry {
         Objects.requireNonNull(y, "y");
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(precision, "precision");
-        if (x.d() != y.d()) {
-            throw new IllegalArgumentException("x and y must have the same dimension, got x: " + x.n() + " x " + x.d()
-                    + ", y: " + y.n() + " x " + y.d());
-        }
+        CostFunction.checkSameDimension(x, y);
         return new PointCloudGeometry(x, y, cost, precision);
     }
 

@@ -43,10 +43,6 @@ public final class Sinkhorn {
         Objects.requireNonNull(options, "options");
         checkPoints("x", x);
         checkPoints("y", y);
-        if (x.d() != y.d()) {
-            throw new IllegalArgumentException("x and y must have the same dimension, got x: " + x.n() + " x " + x.d()
-                    + ", y: " + y.n() + " x " + y.d());
-        }
         long t0 = System.nanoTime();
         Geometry geometry = options.matrixFree(x.n(), y.n())
                 ? PointCloudGeometry.of(x, y, cost, options.precision())
@@ -112,29 +108,7 @@ public final class Sinkhorn {
                 ? PointCloudGeometry.of(x, x, cost, options.precision())
                 : DenseGeometry.of(x, x, cost, options.precision());
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, a, options, t0)) {
-            double[] schedule = schedule(geometry, options);
-            int[] spent = new int[schedule.length];
-            for (int level = 0; level < schedule.length; level++) {
-                boolean last = level == schedule.length - 1;
-                it.setEpsilon(schedule[level]);
-                int start = it.iterations();
-                int limit = last ? options.maxIterations() : Math.min(options.maxIterations(), start + 100);
-                double tol = last ? options.tolerance() : Math.sqrt(options.tolerance());
-                while (it.iterations() < limit) {
-                    if (!it.symmetricUpdate()) {
-                        break;
-                    }
-                    int done = it.iterations();
-                    if (done > 0 && tol > 0 && done % options.checkEvery() == 0 && it.rowErrorFromUpdate() <= tol) {
-                        break;
-                    }
-                    it.commitSymmetric();
-                }
-                spent[level] = it.iterations() - start;
-            }
-            if (schedule.length > 1) {
-                it.annealing(schedule, spent);
-            }
+            runSchedule(it, geometry, options, true);
             return it.result();
         }
     }
@@ -218,20 +192,47 @@ public final class Sinkhorn {
         return new SinkhornIterator(geometry, a, b, options, System.nanoTime());
     }
 
-    /** Runs the loop until the row marginal error is at most {@code tol} or {@code limit} iterations are done. */
-    private static void iterate(SinkhornIterator it, int limit, double tol, int checkEvery) {
+    /**
+     * Runs the ε schedule (just the target without annealing): each intermediate stage until the
+     * marginal error is at most √tolerance or for 100 iterations, the last until the tolerance or the
+     * iteration limit; records the iterations per stage.
+     */
+    private static void runSchedule(SinkhornIterator it, Geometry geometry, SinkhornOptions options, boolean symmetric) {
+        double[] schedule = schedule(geometry, options);
+        int[] spent = new int[schedule.length];
+        for (int level = 0; level < schedule.length; level++) {
+            boolean last = level == schedule.length - 1;
+            it.setEpsilon(schedule[level]);
+            int start = it.iterations();
+            int limit = last ? options.maxIterations() : Math.min(options.maxIterations(), start + 100);
+            iterate(it, limit, last ? options.tolerance() : Math.sqrt(options.tolerance()), options.checkEvery(), symmetric);
+            spent[level] = it.iterations() - start;
+        }
+        if (schedule.length > 1) {
+            it.annealing(schedule, spent);
+        }
+    }
+
+    /**
+     * Runs the loop until the row marginal error is at most {@code tol} or {@code limit} iterations are
+     * done. The error of the current state falls out of the f update, so a converged state is kept as it is.
+     */
+    private static void iterate(SinkhornIterator it, int limit, double tol, int checkEvery, boolean symmetric) {
         while (it.iterations() < limit) {
-            if (!it.updateF()) {
+            if (!(symmetric ? it.symmetricUpdate() : it.updateF())) {
                 return;
             }
-            // the row marginal error of the current state falls out of the f update
             int done = it.iterations();
             if (done > 0 && tol > 0 && done % checkEvery == 0 && it.rowErrorFromUpdate() <= tol) {
                 return;
             }
-            it.commitF();
-            if (!it.updateG()) {
-                return;
+            if (symmetric) {
+                it.commitSymmetric();
+            } else {
+                it.commitF();
+                if (!it.updateG()) {
+                    return;
+                }
             }
         }
     }
@@ -256,19 +257,7 @@ public final class Sinkhorn {
         final int checkEvery = options.checkEvery();
         final double tol = options.tolerance();
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, b, options, t0)) {
-            double[] schedule = schedule(geometry, options);
-            int[] spent = new int[schedule.length];
-            for (int level = 0; level < schedule.length; level++) {
-                boolean last = level == schedule.length - 1;
-                it.setEpsilon(schedule[level]);
-                int start = it.iterations();
-                int budget = last ? options.maxIterations() : Math.min(options.maxIterations(), start + 100);
-                iterate(it, budget, last ? tol : Math.sqrt(tol), checkEvery);
-                spent[level] = it.iterations() - start;
-            }
-            if (schedule.length > 1) {
-                it.annealing(schedule, spent);
-            }
+            runSchedule(it, geometry, options, false);
             return it.result();
         }
     }
