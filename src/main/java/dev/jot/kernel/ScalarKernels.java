@@ -17,6 +17,28 @@ public final class ScalarKernels implements SinkhornKernels {
     private ScalarKernels() {
     }
 
+    /**
+     * An online log-sum-exp: the running maximum and the sum rescaled to it, updated term by term, so
+     * that no exponential overflows and the costs are read once.
+     */
+    private static final class OnlineLse {
+        double max = Double.NEGATIVE_INFINITY;
+        double sum;
+
+        void add(double z) {
+            if (z > max) {
+                sum = sum * Math.exp(max - z) + 1.0;
+                max = z;
+            } else if (z != Double.NEGATIVE_INFINITY) {
+                sum += Math.exp(z - max);
+            }
+        }
+
+        double value() {
+            return max + Math.log(sum);
+        }
+    }
+
     @Override
     public String name() {
         return "scalar";
@@ -26,18 +48,12 @@ public final class ScalarKernels implements SinkhornKernels {
     public void logSumExpF32(MemorySegment tile, int rows, int cols, float[] h, float invEps, double[] out, int outOffset) {
         for (int r = 0; r < rows; r++) {
             long base = (long) r * cols;
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            OnlineLse lse = new OnlineLse();
             for (int j = 0; j < cols; j++) {
                 double z = h[j] - (double) invEps * tile.getAtIndex(F32, base + j);
-                // online log-sum-exp: keep the running maximum and the sum rescaled to it
-                if (z > max) {
-                    sum = sum * Math.exp(max - z) + 1.0;
-                    max = z;
-                } else if (z != Double.NEGATIVE_INFINITY) {
-                    sum += Math.exp(z - max);
-                }
+                lse.add(z);
             }
-            out[outOffset + r] = max + Math.log(sum);
+            out[outOffset + r] = lse.value();
         }
     }
 
@@ -45,17 +61,12 @@ public final class ScalarKernels implements SinkhornKernels {
     public void logSumExpF64(MemorySegment tile, int rows, int cols, double[] h, double invEps, double[] out, int outOffset) {
         for (int r = 0; r < rows; r++) {
             long base = (long) r * cols;
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            OnlineLse lse = new OnlineLse();
             for (int j = 0; j < cols; j++) {
                 double z = h[j] - invEps * tile.getAtIndex(F64, base + j);
-                if (z > max) {
-                    sum = sum * Math.exp(max - z) + 1.0;
-                    max = z;
-                } else if (z != Double.NEGATIVE_INFINITY) {
-                    sum += Math.exp(z - max);
-                }
+                lse.add(z);
             }
-            out[outOffset + r] = max + Math.log(sum);
+            out[outOffset + r] = lse.value();
         }
     }
 
@@ -130,7 +141,7 @@ public final class ScalarKernels implements SinkhornKernels {
                                    float[] h, float invEps, double[] out, int outOffset) {
         for (int r = 0; r < rows; r++) {
             int xi = (r0 + r) * d;
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            OnlineLse lse = new OnlineLse();
             for (int j = 0; j < cols; j++) {
                 double s = 0;
                 for (int c = 0; c < d; c++) {
@@ -139,14 +150,9 @@ public final class ScalarKernels implements SinkhornKernels {
                 }
                 double cost = (float) (sqrt ? Math.sqrt(s) : s);
                 double z = h[j] - (double) invEps * cost;
-                if (z > max) {
-                    sum = sum * Math.exp(max - z) + 1.0;
-                    max = z;
-                } else if (z != Double.NEGATIVE_INFINITY) {
-                    sum += Math.exp(z - max);
-                }
+                lse.add(z);
             }
-            out[outOffset + r] = max + Math.log(sum);
+            out[outOffset + r] = lse.value();
         }
     }
 
@@ -155,7 +161,7 @@ public final class ScalarKernels implements SinkhornKernels {
                                    double[] h, double invEps, double[] out, int outOffset) {
         for (int r = 0; r < rows; r++) {
             int xi = (r0 + r) * d;
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            OnlineLse lse = new OnlineLse();
             for (int j = 0; j < cols; j++) {
                 double s = 0;
                 for (int c = 0; c < d; c++) {
@@ -163,14 +169,9 @@ public final class ScalarKernels implements SinkhornKernels {
                     s += t * t;
                 }
                 double z = h[j] - invEps * (sqrt ? Math.sqrt(s) : s);
-                if (z > max) {
-                    sum = sum * Math.exp(max - z) + 1.0;
-                    max = z;
-                } else if (z != Double.NEGATIVE_INFINITY) {
-                    sum += Math.exp(z - max);
-                }
+                lse.add(z);
             }
-            out[outOffset + r] = max + Math.log(sum);
+            out[outOffset + r] = lse.value();
         }
     }
 }
