@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Each row is read from memory once. When the caller passes a guess of the result (the previous
  * iteration's value, in {@code out}), one pass adds exp(z_j − guess) and tracks the largest exponent; the
  * guess is kept if that maximum is within a slack of it (40 in f32, 300 in f64), so that no term
- * overflows and none that matters underflows. Otherwise, or without a guess, a first pass takes the
+ * overflows and none that matters underflows (a row whose maximum is further away may have summed
+ * meaningless terms; it is discarded and redone). Otherwise, or without a guess, a first pass takes the
  * per-lane maximum of the exponents z_j = h_j − invEps·C_j (no exponentials) and a second pass, over the
  * same row now in L1/L2, adds exp(z_j − max), every term at most 1.
  * The exponential and the lane sums are {@link VectorMath}'s, built from correctly rounded operations
@@ -76,7 +77,7 @@ public final class VectorKernels implements SinkhornKernels {
                 for (int j = 0; j < bound; j += FL) {
                     FloatVector z = FloatVector.fromMemorySegment(FS, tile, base + (long) j * Float.BYTES, ORDER).fma(negInv, FloatVector.fromArray(FS, h, j));
                     gmax = gmax.max(z);
-                    gsum = gsum.add(VectorMath.exp(z.sub(g).min(GUESS_SLACK_F)));
+                    gsum = gsum.add(VectorMath.exp(z.sub(g)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
                 for (int j = bound; j < cols; j++) {
@@ -135,7 +136,7 @@ public final class VectorKernels implements SinkhornKernels {
                 for (int j = 0; j < bound; j += DL) {
                     DoubleVector z = DoubleVector.fromMemorySegment(DS, tile, base + (long) j * Double.BYTES, ORDER).fma(negInv, DoubleVector.fromArray(DS, h, j));
                     gmax = gmax.max(z);
-                    gsum = gsum.add(VectorMath.exp(z.sub(guess).min(GUESS_SLACK_D)));
+                    gsum = gsum.add(VectorMath.exp(z.sub(guess)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
                 for (int j = bound; j < cols; j++) {
@@ -333,7 +334,7 @@ public final class VectorKernels implements SinkhornKernels {
                 for (int j = 0; j < bound; j += FL) {
                     FloatVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, FloatVector.fromArray(FS, h, j));
                     gmax = gmax.max(z);
-                    gsum = gsum.add(VectorMath.exp(z.sub(g).min(GUESS_SLACK_F)));
+                    gsum = gsum.add(VectorMath.exp(z.sub(g)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
                 for (int j = bound; j < cols; j++) {
@@ -389,7 +390,7 @@ public final class VectorKernels implements SinkhornKernels {
                 for (int j = 0; j < bound; j += DL) {
                     DoubleVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, DoubleVector.fromArray(DS, h, j));
                     gmax = gmax.max(z);
-                    gsum = gsum.add(VectorMath.exp(z.sub(guess).min(GUESS_SLACK_D)));
+                    gsum = gsum.add(VectorMath.exp(z.sub(guess)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
                 for (int j = bound; j < cols; j++) {
