@@ -1,5 +1,8 @@
 package dev.jot.properties;
 
+import static dev.jot.testutil.Vectors.l1;
+import static dev.jot.testutil.Vectors.maxAbs;
+import static dev.jot.testutil.Vectors.ones;
 import dev.jot.data.NdArray;
 import dev.jot.data.Points;
 import dev.jot.data.Precision;
@@ -176,23 +179,6 @@ class SinkhornProperties {
         return w;
     }
 
-    static double[] ones(int n) {
-        double[] v = new double[n];
-        Arrays.fill(v, 1);
-        return v;
-    }
-
-    static double l1(double[] u, double[] v) {
-        double s = 0;
-        for (int i = 0; i < u.length; i++) {
-            s += Math.abs(u[i] - v[i]);
-        }
-        return s;
-    }
-
-    static double maxAbs(double[] v) {
-        return Arrays.stream(v).map(Math::abs).max().orElse(0);
-    }
 
     static void check(boolean ok, String what) {
         if (!ok) {

@@ -1,5 +1,8 @@
 package dev.jot.sinkhorn;
 
+import static dev.jot.testutil.Vectors.l1;
+import static dev.jot.testutil.Vectors.maxAbs;
+import static dev.jot.testutil.Vectors.ones;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -468,23 +471,6 @@ class SinkhornTest {
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    static double[] ones(int n) {
-        double[] v = new double[n];
-        Arrays.fill(v, 1);
-        return v;
-    }
-
-    static double l1(double[] u, double[] v) {
-        double s = 0;
-        for (int i = 0; i < u.length; i++) {
-            s += Math.abs(u[i] - v[i]);
-        }
-        return s;
-    }
-
-    static double maxAbs(double[] v) {
-        return Arrays.stream(v).map(Math::abs).max().orElse(0);
-    }
 
     static void assertRel(double want, double got, double rel, String what) {
         assertTrue(Math.abs(got - want) <= rel * Math.abs(want) + 1e-300,
