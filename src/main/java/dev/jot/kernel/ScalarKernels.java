@@ -17,6 +17,26 @@ public final class ScalarKernels implements SinkhornKernels {
     private ScalarKernels() {
     }
 
+    /** |x_row − y_j|² in double, from row-major x (offset xi) and the transposed column coordinates yT. */
+    private static double squaredDistance(float[] x, int xi, int d, float[] yT, int cols, int j) {
+        double s = 0;
+        for (int c = 0; c < d; c++) {
+            double t = (double) x[xi + c] - yT[c * cols + j];
+            s += t * t;
+        }
+        return s;
+    }
+
+    /** {@link #squaredDistance(float[], int, int, float[], int, int)} in f64. */
+    private static double squaredDistance(double[] x, int xi, int d, double[] yT, int cols, int j) {
+        double s = 0;
+        for (int c = 0; c < d; c++) {
+            double t = x[xi + c] - yT[c * cols + j];
+            s += t * t;
+        }
+        return s;
+    }
+
     /**
      * An online log-sum-exp: the running maximum and the sum rescaled to it, updated term by term, so
      * that no exponential overflows and the costs are read once.
@@ -110,11 +130,7 @@ public final class ScalarKernels implements SinkhornKernels {
         for (int r = 0; r < rows; r++) {
             int xi = (r0 + r) * d;
             for (int j = 0; j < cols; j++, k++) {
-                double s = 0;
-                for (int c = 0; c < d; c++) {
-                    double t = (double) x[xi + c] - yT[c * cols + j];
-                    s += t * t;
-                }
+                double s = squaredDistance(x, xi, d, yT, cols, j);
                 tile.setAtIndex(F32, k, (float) (sqrt ? Math.sqrt(s) : s));
             }
         }
@@ -126,11 +142,7 @@ public final class ScalarKernels implements SinkhornKernels {
         for (int r = 0; r < rows; r++) {
             int xi = (r0 + r) * d;
             for (int j = 0; j < cols; j++, k++) {
-                double s = 0;
-                for (int c = 0; c < d; c++) {
-                    double t = x[xi + c] - yT[c * cols + j];
-                    s += t * t;
-                }
+                double s = squaredDistance(x, xi, d, yT, cols, j);
                 tile.setAtIndex(F64, k, sqrt ? Math.sqrt(s) : s);
             }
         }
@@ -143,11 +155,7 @@ public final class ScalarKernels implements SinkhornKernels {
             int xi = (r0 + r) * d;
             OnlineLse lse = new OnlineLse();
             for (int j = 0; j < cols; j++) {
-                double s = 0;
-                for (int c = 0; c < d; c++) {
-                    double t = (double) x[xi + c] - yT[c * cols + j];
-                    s += t * t;
-                }
+                double s = squaredDistance(x, xi, d, yT, cols, j);
                 double cost = (float) (sqrt ? Math.sqrt(s) : s);
                 double z = h[j] - (double) invEps * cost;
                 lse.add(z);
@@ -163,11 +171,7 @@ public final class ScalarKernels implements SinkhornKernels {
             int xi = (r0 + r) * d;
             OnlineLse lse = new OnlineLse();
             for (int j = 0; j < cols; j++) {
-                double s = 0;
-                for (int c = 0; c < d; c++) {
-                    double t = x[xi + c] - yT[c * cols + j];
-                    s += t * t;
-                }
+                double s = squaredDistance(x, xi, d, yT, cols, j);
                 double z = h[j] - invEps * (sqrt ? Math.sqrt(s) : s);
                 lse.add(z);
             }
