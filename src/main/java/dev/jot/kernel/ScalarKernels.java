@@ -178,4 +178,55 @@ public final class ScalarKernels implements SinkhornKernels {
             out[outOffset + r] = lse.value();
         }
     }
+
+    @Override
+    public void columnMaxF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps, float[] max) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double h = hc[hcOffset + r];
+            for (int j = 0; j < cols; j++) {
+                double z = h - (double) invEps * tile.getAtIndex(F32, base + j);
+                if (z > max[j]) {
+                    max[j] = (float) z;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void columnMaxF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps, double[] max) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double h = hc[hcOffset + r];
+            for (int j = 0; j < cols; j++) {
+                max[j] = Math.max(max[j], h - invEps * tile.getAtIndex(F64, base + j));
+            }
+        }
+    }
+
+    @Override
+    public void columnSumExpF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
+                                float[] shift, float[] acc) {
+        for (int j = 0; j < cols; j++) {
+            double s = 0;
+            for (int r = 0; r < rows; r++) {
+                double z = hc[hcOffset + r] - (double) invEps * tile.getAtIndex(F32, (long) r * cols + j) - shift[j];
+                s += Math.exp(Math.min(z, 64.0));
+            }
+            acc[j] = (float) (acc[j] + s);
+        }
+    }
+
+    @Override
+    public void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
+                                double[] shift, double[] acc) {
+        for (int j = 0; j < cols; j++) {
+            double s = 0;
+            for (int r = 0; r < rows; r++) {
+                double z = hc[hcOffset + r] - invEps * tile.getAtIndex(F64, (long) r * cols + j) - shift[j];
+                s += Math.exp(Math.min(z, 600.0));
+            }
+            acc[j] += s;
+        }
+    }
 }

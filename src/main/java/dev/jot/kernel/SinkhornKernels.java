@@ -64,4 +64,28 @@ public interface SinkhornKernels {
     /** {@link #logSumExpPointsF32} in f64. */
     void logSumExpPointsF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt,
                             double[] h, double invEps, double[] out, int outOffset);
+
+    /**
+     * Column maxima over an f32 tile, read row by row (no transpose needed):
+     * {@code max[j] = max(max[j], max_r (hc[hcOffset + r] − invEps·C_rj))}. Exact in any order.
+     */
+    void columnMaxF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps, float[] max);
+
+    /** {@link #columnMaxF32} for an f64 tile. */
+    void columnMaxF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps, double[] max);
+
+    /**
+     * Shifted column sums of exponentials over an f32 tile, read row by row:
+     * {@code acc[j] += Σ_r exp(min(hc[hcOffset + r] − invEps·C_rj − shift[j], 64))}. With the column shift
+     * within about 40 of the column's log-sum-exp every term is representable; a larger exponent is clamped
+     * at 64, so that a bad shift shows as a sum above e^44 rather than as an overflow (callers check the
+     * sum's range and redo the column with its maximum as the shift). Exponents below the normal range may
+     * give tiny positive terms instead of zeros (at most about 1e-38 each in f32).
+     */
+    void columnSumExpF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
+                         float[] shift, float[] acc);
+
+    /** {@link #columnSumExpF32} for an f64 tile (exponents clamped at 600; tiny terms at most about 1e-307). */
+    void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
+                         double[] shift, double[] acc);
 }

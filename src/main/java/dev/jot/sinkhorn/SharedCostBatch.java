@@ -53,20 +53,29 @@ final class SharedCostBatch {
             double tol = options.tolerance();
             int checkEvery = options.checkEvery();
             boolean[] active = new boolean[count];
+            boolean fused = geometry.materialized();
             Arrays.fill(active, true);
             try (ForkJoinPool pool = options.threads() > 1 ? new ForkJoinPool(options.threads()) : null) {
                 for (int iter = 0; iter < options.maxIterations(); iter++) {
                     List<SinkhornIterator> rows = new ArrayList<>();
                     for (int k = 0; k < count; k++) {
                         if (active[k]) {
-                            it[k].prepareRowSweep();
+                            if (fused) {
+                                it[k].beginFusedUpdate(true);
+                            } else {
+                                it[k].prepareRowSweep();
+                            }
                             rows.add(it[k]);
                         }
                     }
                     if (rows.isEmpty()) {
                         break;
                     }
-                    sweep(pool, geometry, kernels, false, rows);
+                    if (fused) {
+                        fusedSweep(pool, rows);
+                    } else {
+                        sweep(pool, geometry, kernels, false, rows);
+                    }
                     List<SinkhornIterator> cols = new ArrayList<>();
                     for (int k = 0; k < count; k++) {
                         if (!active[k]) {
@@ -74,19 +83,26 @@ final class SharedCostBatch {
                         }
                         SinkhornIterator p = it[k];
                         int done = p.iterations();
-                        if (!p.finishRowSweep()
+                        if (!(fused ? p.endFusedUpdate() : p.finishRowSweep())
                                 || (done > 0 && tol > 0 && done % checkEvery == 0 && p.rowErrorFromUpdate() <= tol)) {
                             active[k] = false;
                             continue;
                         }
                         p.commitF();
+                        if (fused) {
+                            // the column sums came with the pass; updateG only checks them (or redoes a column)
+                            if (!p.updateG()) {
+                                active[k] = false;
+                            }
+                            continue;
+                        }
                         p.prepareColumnSweep();
                         cols.add(p);
                     }
                     sweep(pool, geometry, kernels, true, cols);
-                    for (int k = 0; k < count; k++) {
-                        if (active[k] && !it[k].finishColumnSweep()) {
-                            active[k] = false;
+                    for (SinkhornIterator p : cols) {
+                        if (!p.finishColumnSweep()) {
+                            active[indexOf(it, p)] = false;
                         }
                     }
                 }
@@ -102,6 +118,45 @@ final class SharedCostBatch {
                     p.close();
                 }
             }
+        }
+    }
+
+    private static int indexOf(SinkhornIterator[] it, SinkhornIterator p) {
+        for (int k = 0; k < it.length; k++) {
+            if (it[k] == p) {
+                return k;
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    /**
+     * The fused pass (row log-sum-exps and column sums, see {@code Sweeps.beginFused}) for every
+     * listed problem: each tile of C is read once per chunk of problems and applied to each in turn.
+     * Work is split over (stripe, problem chunk) pairs; each problem sees its tiles in the order of a
+     * single solve, so it gets a single solve's bits.
+     */
+    private static void fusedSweep(ForkJoinPool pool, List<SinkhornIterator> problems) {
+        Sweeps layout = problems.get(0).sweeps();
+        int stripes = layout.stripeCount(), tileRows = layout.fusedTileRows();
+        int chunks = (problems.size() + CHUNK - 1) / CHUNK;
+        java.util.function.IntConsumer task = t -> {
+            int s = t % stripes, chunk = t / stripes;
+            int hi = layout.stripeStart(s + 1), end = Math.min(problems.size(), (chunk + 1) * CHUNK);
+            for (int r0 = layout.stripeStart(s); r0 < hi; r0 += tileRows) {
+                int c = Math.min(tileRows, hi - r0);
+                for (int k = chunk * CHUNK; k < end; k++) {
+                    problems.get(k).sweeps().fusedTile(s, r0, c);
+                }
+            }
+        };
+        int tasks = stripes * chunks;
+        if (pool == null || tasks == 1) {
+            for (int t = 0; t < tasks; t++) {
+                task.accept(t);
+            }
+        } else {
+            pool.submit(() -> IntStream.range(0, tasks).parallel().forEach(task)).join();
         }
     }
 

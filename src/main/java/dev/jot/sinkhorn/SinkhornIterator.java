@@ -40,6 +40,11 @@ public final class SinkhornIterator implements AutoCloseable {
     private boolean rowLseCurrent;
     /** Whether colLse belongs to the current f. */
     private boolean colLseCurrent;
+    /** Column sums from the last fused pass, and the shifts they used, waiting for {@link #updateG()}. */
+    private final double[] colSum;
+    private double[] pendingShift;
+    private boolean colPending;
+    private boolean colTrusted;
     private int[] levelIterations = new int[0];
     private double[] levelEpsilons = new double[0];
     private final double[] hRow;
@@ -87,6 +92,7 @@ public final class SinkhornIterator implements AutoCloseable {
         colLse = new double[m];
         java.util.Arrays.fill(rowLse, Double.NaN);
         java.util.Arrays.fill(colLse, Double.NaN);
+        colSum = new double[m];
         hRow = new double[m];
         hCol = new double[n];
         hRowF = f32 ? new float[m] : null;
@@ -114,6 +120,7 @@ public final class SinkhornIterator implements AutoCloseable {
             java.util.Arrays.fill(colLse, Double.NaN);
             rowLseCurrent = false;
             colLseCurrent = false;
+            colPending = false;
         }
     }
 
@@ -134,8 +141,46 @@ public final class SinkhornIterator implements AutoCloseable {
      * until {@link #commitF()}.
      */
     boolean updateF() {
+        return updateF(true);
+    }
+
+    /**
+     * The f update. On a stored matrix, with {@code withColumns} and the previous column log-sum-exps at
+     * hand as shifts, the same pass over C also sums the columns for the g update that follows (see
+     * {@code Sweeps.beginFused}): one read of C per iteration instead of one of C and one of Cᵀ.
+     */
+    private boolean updateF(boolean withColumns) {
+        if (sweeps.fused()) {
+            beginFusedUpdate(withColumns);
+            sweeps.runFusedStripes();
+            return endFusedUpdate();
+        }
         prepareRowSweep();
+        colPending = false;
         sweeps.logSumExp(false, hRow, hRowF, invEps, rowLse);
+        return finishRowSweep();
+    }
+
+    /** The fused pass in parts, for {@link SharedCostBatch}: begin, every tile in stripe order, end. */
+    Sweeps sweeps() {
+        return sweeps;
+    }
+
+    void beginFusedUpdate(boolean withColumns) {
+        prepareRowSweep();
+        colPending = false;
+        double[] shift = withColumns && allFinite(colLse, m) ? colLse : null;
+        pendingShift = sweeps.beginFused(hRow, hRowF, eps, rowLse, logA, shift);
+    }
+
+    boolean endFusedUpdate() {
+        // the column log-sum-exps for updateG(), written into colLse now (it is only read as the shift
+        // guess by the next pass, and updateG() redoes every column exactly if any sum is out of range)
+        colPending = pendingShift != null;
+        if (colPending) {
+            colLseCurrent = false;
+        }
+        colTrusted = colPending && sweeps.endFused(colSum, colLse);
         return finishRowSweep();
     }
 
@@ -184,7 +229,7 @@ public final class SinkhornIterator implements AutoCloseable {
     boolean symmetricUpdate() {
         System.arraycopy(f, 0, g, 0, n);
         colLseCurrent = false;
-        return updateF();
+        return updateF(false);
     }
 
     /** The averaged step f = (f + T(f))/2, g = f; counts the iteration. */
@@ -195,6 +240,7 @@ public final class SinkhornIterator implements AutoCloseable {
         System.arraycopy(f, 0, g, 0, n);
         rowLseCurrent = false;
         colLseCurrent = false;
+        colPending = false;
         iterations++;
     }
 
@@ -250,7 +296,11 @@ public final class SinkhornIterator implements AutoCloseable {
     /** The g update; returns false if g is not finite. */
     boolean updateG() {
         prepareColumnSweep();
-        sweeps.logSumExp(true, hCol, hColF, invEps, colLse);
+        boolean done = colPending && colTrusted;
+        colPending = false;
+        if (!done) {
+            sweeps.logSumExp(true, hCol, hColF, invEps, colLse);
+        }
         return finishColumnSweep();
     }
 

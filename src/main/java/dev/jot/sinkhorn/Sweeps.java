@@ -40,7 +40,9 @@ final class Sweeps implements AutoCloseable {
         } else {
             // one scratch tile per worker thread, freed when the sweeps close
             arena = Arena.ofShared();
-            long bytes = (long) Math.max(TILE_ELEMENTS, Math.max(geometry.n(), geometry.m())) * geometry.precision().bytes();
+            long elements = Math.max(Math.max(TILE_ELEMENTS, (long) fusedTileRows() * geometry.m()),
+                    Math.max(geometry.n(), geometry.m()));
+            long bytes = elements * geometry.precision().bytes();
             scratch = ThreadLocal.withInitial(() -> arena.allocate(bytes, 64));
         }
         PointCloudGeometry pc = geometry instanceof PointCloudGeometry p ? p : null;
@@ -128,6 +130,10 @@ final class Sweeps implements AutoCloseable {
      * {@code h} is a float[] in f32 and a double[] in f64.
      */
     void logSumExp(boolean transposed, double[] h, float[] hf, double invEps, double[] out) {
+        if (transposed && geometry.materialized()) {
+            columnLogSumExp(h, hf, invEps, out);
+            return;
+        }
         int rows = transposed ? geometry.m() : geometry.n();
         int cols = transposed ? geometry.n() : geometry.m();
         if (cloud != null) {
@@ -165,6 +171,310 @@ final class Sweeps implements AutoCloseable {
                 kernels.planSumsF64(tile, count, cols, h, invEps, shift, mass, cost, r0);
             }
         });
+    }
+
+    // ---- fused row-and-column passes over a stored matrix (no transpose read) ----
+
+    /** Rows per stripe at least this many (stripes are the unit of parallel work of the column sums). */
+    private static final int STRIPE_MIN_ROWS = 64;
+    /** At most this many stripes (a fixed partition: the sums do not depend on the number of threads). */
+    private static final int MAX_STRIPES = 16;
+    /** Tile size of the fused pass, in bytes: the row sweep leaves the tile in L2 for the column sums. */
+    private static final int FUSED_TILE_BYTES = 1 << 18;
+    /** f32 column sums are carried in float for at most this many rows, then added into double. */
+    private static final int FLUSH_ROWS = 64;
+
+    private float[][] stripeF;
+    private double[][] stripeD;
+    private float[] hcF;
+    private double[] hcD;
+    private float[] shiftF;
+
+    /**
+     * Whether the fused pass applies: a stored matrix (its rows are read directly), or a point cloud
+     * whose distance tiles are computed once per iteration into scratch instead of twice.
+     */
+    boolean fused() {
+        return geometry.materialized() || cloud != null;
+    }
+
+    private int stripes() {
+        return Math.max(1, Math.min(MAX_STRIPES, geometry.n() / STRIPE_MIN_ROWS));
+    }
+
+    private void forStripes(java.util.function.IntConsumer stripe) {
+        int count = stripes();
+        if (pool == null || count == 1) {
+            for (int s = 0; s < count; s++) {
+                stripe.accept(s);
+            }
+            return;
+        }
+        pool.invoke(new Range(0, count, 1, count, (s, one) -> stripe.accept(s)));
+    }
+
+    private void ensureStripeBuffers() {
+        int count = stripes(), m = geometry.m(), n = geometry.n();
+        if (stripeD == null) {
+            stripeD = new double[count][m];
+            if (f32) {
+                stripeF = new float[count][m];
+                hcF = new float[n];
+                shiftF = new float[m];
+            } else {
+                hcD = new double[n];
+            }
+            sinceFlush = new int[count];
+        }
+    }
+
+    /** Every tile of the fused pass begun by {@link #beginFused}, stripes in parallel. */
+    void runFusedStripes() {
+        forStripes(this::fusedStripe);
+    }
+
+    // the pass in parts, for a batch that applies each tile to many problems while it is in cache
+    private double[] fH;
+    private float[] fHf;
+    private double fEps;
+    private double[] fRowLse;
+    private double[] fLogA;
+    private double[] fShift;
+    private int[] sinceFlush;
+
+    /**
+     * Starts one pass over C that serves both half-steps of an iteration ({@link #runFusedStripes} runs it,
+     * {@link #endFused} finishes it). For each tile of rows: the row log-sum-exps
+     * rowLse_i = log Σ_j exp(h_j − C_ij/ε) (as {@link #logSumExp}), then, while the tile is in cache, the
+     * column sums colSum_j += Σ_i exp(hc_i − C_ij/ε − shift_j) with the new hc_i = logA_i + f'_i/ε,
+     * f'_i = −ε·rowLse_i. When shift is null only the rows are swept. Rows are cut into a fixed number of
+     * stripes (from n alone) that run in parallel and whose column sums are added in stripe order, so the
+     * result does not depend on the number of threads.
+     *
+     * @param shift the previous column log-sum-exps, each column's guessed shift (rounded to f32 in f32)
+     * @return the shift actually used (rounded to the tile precision), or null
+     */
+    double[] beginFused(double[] h, float[] hf, double eps, double[] rowLse, double[] logA, double[] shift) {
+        final int m = geometry.m();
+        ensureStripeBuffers();
+        fH = h;
+        fHf = hf;
+        fEps = eps;
+        fRowLse = rowLse;
+        fLogA = logA;
+        fShift = null;
+        if (shift != null) {
+            fShift = new double[m];
+            for (int j = 0; j < m; j++) {
+                if (f32) {
+                    shiftF[j] = (float) shift[j];
+                    fShift[j] = shiftF[j];
+                } else {
+                    fShift[j] = shift[j];
+                }
+            }
+            for (int s = 0; s < stripeD.length; s++) {
+                java.util.Arrays.fill(stripeD[s], 0.0);
+                if (f32) {
+                    java.util.Arrays.fill(stripeF[s], 0f);
+                }
+            }
+            java.util.Arrays.fill(sinceFlush, 0);
+        }
+        return fShift;
+    }
+
+    /** Number of stripes of the fused pass (fixed by n). */
+    int stripeCount() {
+        return stripes();
+    }
+
+    /** First row of stripe s (stripe s is rows [stripeStart(s), stripeStart(s + 1))). */
+    int stripeStart(int s) {
+        return (int) ((long) geometry.n() * s / stripes());
+    }
+
+    /** Rows per tile of the fused pass. */
+    int fusedTileRows() {
+        return Math.max(1, Math.min(STRIPE_MIN_ROWS, FUSED_TILE_BYTES / (geometry.precision().bytes() * geometry.m())));
+    }
+
+    private void fusedStripe(int s) {
+        int hi = stripeStart(s + 1), tileRows = fusedTileRows();
+        for (int r0 = stripeStart(s); r0 < hi; r0 += tileRows) {
+            fusedTile(s, r0, Math.min(tileRows, hi - r0));
+        }
+    }
+
+    /** Rows [r0, r0 + count) of stripe s, in stripe order: row log-sum-exps, then the column sums. */
+    void fusedTile(int s, int r0, int count) {
+        final int m = geometry.m();
+        final double invEps = 1.0 / fEps;
+        MemorySegment tile = tile(false, r0, count);
+        if (f32) {
+            kernels.logSumExpF32(tile, count, m, fHf, (float) invEps, fRowLse, r0);
+        } else {
+            kernels.logSumExpF64(tile, count, m, fH, invEps, fRowLse, r0);
+        }
+        if (fShift == null) {
+            return;
+        }
+        for (int i = r0; i < r0 + count; i++) {
+            double hc = fLogA[i] + (-fEps * fRowLse[i]) * invEps;
+            if (f32) {
+                hcF[i] = (float) hc;
+            } else {
+                hcD[i] = hc;
+            }
+        }
+        if (f32) {
+            float[] accF = stripeF[s];
+            kernels.columnSumExpF32(tile, count, m, hcF, r0, (float) invEps, shiftF, accF);
+            sinceFlush[s] += count;
+            if (sinceFlush[s] >= FLUSH_ROWS || r0 + count >= stripeStart(s + 1)) {
+                double[] accD = stripeD[s];
+                for (int j = 0; j < m; j++) {
+                    accD[j] += accF[j];
+                    accF[j] = 0f;
+                }
+                sinceFlush[s] = 0;
+            }
+        } else {
+            kernels.columnSumExpF64(tile, count, m, hcD, r0, invEps, fShift, stripeD[s]);
+        }
+    }
+
+    /**
+     * Ends a fused pass (nothing when it had no shift): the column sums, added in stripe order, and for
+     * each column whose sum is trusted colLse_j = shift_j + log(sum_j); in parallel over column blocks.
+     *
+     * @return whether every column's sum was trusted (otherwise the caller redoes the columns exactly)
+     */
+    boolean endFused(double[] colSum, double[] colLse) {
+        if (fShift == null) {
+            return false;
+        }
+        int m = geometry.m();
+        final int block = 1024;
+        int blocks = (m + block - 1) / block;
+        boolean[] ok = new boolean[blocks];
+        Block work = (b0, one) -> {
+            int lo = b0 * block, hi = Math.min(m, lo + block);
+            boolean all = true;
+            for (int j = lo; j < hi; j++) {
+                double sum = 0;
+                for (double[] accD : stripeD) {
+                    sum += accD[j];
+                }
+                colSum[j] = sum;
+                if (trustedColumnSum(sum)) {
+                    colLse[j] = fShift[j] + Math.log(sum);
+                } else {
+                    all = false;
+                }
+            }
+            ok[b0] = all;
+        };
+        if (pool == null || blocks == 1) {
+            for (int b = 0; b < blocks; b++) {
+                work.run(b, 1);
+            }
+        } else {
+            pool.invoke(new Range(0, blocks, 1, blocks, work));
+        }
+        for (boolean b : ok) {
+            if (!b) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A shifted column sum is trusted when it lies in [e^−40, e^44] (see {@code columnSumExpF32}). */
+    static boolean trustedColumnSum(double sum) {
+        return sum >= 4.248354255291589e-18 && sum <= 1.2851600114359308e19;
+    }
+
+    /**
+     * For every column j of C: out[j] = log Σ_i exp(hc_i − C_ij/ε), read row by row in two passes (the
+     * column maxima, then the sums shifted by them, every term at most 1), so no transpose is needed.
+     */
+    void columnLogSumExp(double[] hc, float[] hcf, double invEps, double[] out) {
+        final int n = geometry.n(), m = geometry.m();
+        ensureStripeBuffers();
+        final int count = stripes(), tileRows = fusedTileRows();
+        // pass 1: maxima per stripe (float maxima in f32 are exact: each z is an f32 value)
+        forStripes(s -> {
+            int lo = (int) ((long) n * s / count), hi = (int) ((long) n * (s + 1) / count);
+            if (f32) {
+                java.util.Arrays.fill(stripeF[s], Float.NEGATIVE_INFINITY);
+            } else {
+                java.util.Arrays.fill(stripeD[s], Double.NEGATIVE_INFINITY);
+            }
+            for (int r0 = lo; r0 < hi; r0 += tileRows) {
+                int c = Math.min(tileRows, hi - r0);
+                MemorySegment tile = geometry.tile(false, r0, c, null);
+                if (f32) {
+                    kernels.columnMaxF32(tile, c, m, hcf, r0, (float) invEps, stripeF[s]);
+                } else {
+                    kernels.columnMaxF64(tile, c, m, hc, r0, invEps, stripeD[s]);
+                }
+            }
+        });
+        double[] max = new double[m];
+        java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        for (int s = 0; s < count; s++) {
+            for (int j = 0; j < m; j++) {
+                max[j] = Math.max(max[j], f32 ? stripeF[s][j] : stripeD[s][j]);
+            }
+        }
+        double[] shift = new double[m];
+        for (int j = 0; j < m; j++) {
+            shift[j] = max[j] == Double.NEGATIVE_INFINITY ? 0.0 : max[j];
+            if (f32) {
+                shiftF[j] = (float) shift[j];
+                shift[j] = shiftF[j];
+            }
+        }
+        // pass 2: the sums shifted by the maxima
+        forStripes(s -> {
+            int lo = (int) ((long) n * s / count), hi = (int) ((long) n * (s + 1) / count);
+            double[] accD = stripeD[s];
+            java.util.Arrays.fill(accD, 0.0);
+            float[] accF = f32 ? stripeF[s] : null;
+            if (f32) {
+                java.util.Arrays.fill(accF, 0f);
+            }
+            int sinceFlush = 0;
+            for (int r0 = lo; r0 < hi; r0 += tileRows) {
+                int c = Math.min(tileRows, hi - r0);
+                MemorySegment tile = geometry.tile(false, r0, c, null);
+                if (f32) {
+                    kernels.columnSumExpF32(tile, c, m, hcf, r0, (float) invEps, shiftF, accF);
+                    sinceFlush += c;
+                    if (sinceFlush >= FLUSH_ROWS || r0 + c >= hi) {
+                        for (int j = 0; j < m; j++) {
+                            accD[j] += accF[j];
+                            accF[j] = 0f;
+                        }
+                        sinceFlush = 0;
+                    }
+                } else {
+                    kernels.columnSumExpF64(tile, c, m, hc, r0, invEps, shift, accD);
+                }
+            }
+        });
+        for (int j = 0; j < m; j++) {
+            if (max[j] == Double.NEGATIVE_INFINITY) {
+                out[j] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            double total = 0;
+            for (int s = 0; s < count; s++) {
+                total += stripeD[s][j];
+            }
+            out[j] = shift[j] + Math.log(total);
+        }
     }
 
     @Override

@@ -316,6 +316,32 @@ class SinkhornTest {
         }
     }
 
+    /**
+     * {@code -Djot.exp=library} swaps the kernels' own exponential for the Vector API's {@code EXP}: the
+     * same solves in a child JVM must agree with this JVM's to the accuracy of the precision (not to the
+     * bit: the library's exponential is a different function).
+     */
+    @Test
+    void libraryExponentialIsSelectableAndAgrees() throws Exception {
+        String javaExe = ProcessHandle.current().info().command().orElse(null);
+        Assumptions.assumeTrue(javaExe != null, "cannot locate the java executable");
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(), "no vector module");
+        List<String> cmd = new ArrayList<>(List.of(javaExe, "--add-modules", "jdk.incubator.vector", "-Djot.exp=library",
+                "-cp", System.getProperty("java.class.path"), ColdWarmProbe.class.getName()));
+        Process proc = new ProcessBuilder(cmd).start();
+        proc.getOutputStream().close();
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, proc.waitFor(), "probe failed: " + out + err);
+        for (String line : out.strip().split("\\R")) {
+            Precision p = Precision.valueOf(line.substring(0, 3).toUpperCase(java.util.Locale.ROOT));
+            String hex = line.substring(line.indexOf("cost=") + 5, line.indexOf(' ', line.indexOf("cost=")));
+            double library = Double.parseDouble(hex), ours = parallelProblem(p, 1).cost();
+            double tol = p == Precision.F32 ? 1e-5 : 1e-12;
+            assertEquals(ours, library, tol * Math.abs(ours), line);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 7, 50})
     void toleranceZeroRunsExactlyMaxIterations(int maxIterations) {

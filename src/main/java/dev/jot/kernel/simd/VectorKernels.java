@@ -427,4 +427,101 @@ public final class VectorKernels implements SinkhornKernels {
             out[outOffset + r] = max + Math.log(total);
         }
     }
+
+    /** The exponent clamp of the column sums (see {@link SinkhornKernels#columnSumExpF32}). */
+    private static final float COLUMN_CLAMP_F = 64f;
+    private static final double COLUMN_CLAMP_D = 600.0;
+
+    @Override
+    public void columnMaxF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps, float[] max) {
+        final FloatVector negInv = FloatVector.broadcast(FS, -invEps);
+        final int bound = FS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Float.BYTES;
+            final FloatVector h = FloatVector.broadcast(FS, hc[hcOffset + r]);
+            for (int j = 0; j < bound; j += FL) {
+                FloatVector z = FloatVector.fromMemorySegment(FS, tile, base + (long) j * Float.BYTES, ORDER).fma(negInv, h);
+                z.max(FloatVector.fromArray(FS, max, j)).intoArray(max, j);
+            }
+            for (int j = bound; j < cols; j++) {
+                double z = hc[hcOffset + r] - (double) invEps * tile.get(F32, base + (long) j * Float.BYTES);
+                if (z > max[j]) {
+                    max[j] = (float) z;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void columnMaxF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps, double[] max) {
+        final DoubleVector negInv = DoubleVector.broadcast(DS, -invEps);
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Double.BYTES;
+            final DoubleVector h = DoubleVector.broadcast(DS, hc[hcOffset + r]);
+            for (int j = 0; j < bound; j += DL) {
+                DoubleVector z = DoubleVector.fromMemorySegment(DS, tile, base + (long) j * Double.BYTES, ORDER).fma(negInv, h);
+                z.max(DoubleVector.fromArray(DS, max, j)).intoArray(max, j);
+            }
+            for (int j = bound; j < cols; j++) {
+                max[j] = Math.max(max[j], hc[hcOffset + r] - invEps * tile.get(F64, base + (long) j * Double.BYTES));
+            }
+        }
+    }
+
+    /**
+     * Columns [j, j + FL) at a time, down all the tile's rows with the sum in a register (the tile is in
+     * cache: the row sweep has just read it), then added to {@code acc} once per tile.
+     */
+    @Override
+    public void columnSumExpF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
+                                float[] shift, float[] acc) {
+        final FloatVector negInv = FloatVector.broadcast(FS, -invEps);
+        final int bound = FS.loopBound(cols);
+        final long stride = (long) cols * Float.BYTES;
+        for (int j = 0; j < bound; j += FL) {
+            final FloatVector s = FloatVector.fromArray(FS, shift, j);
+            FloatVector sum = FloatVector.zero(FS);
+            long at = (long) j * Float.BYTES;
+            for (int r = 0; r < rows; r++, at += stride) {
+                FloatVector z = FloatVector.fromMemorySegment(FS, tile, at, ORDER).fma(negInv, FloatVector.broadcast(FS, hc[hcOffset + r]));
+                sum = sum.add(VectorMath.exp(z.sub(s).min(COLUMN_CLAMP_F)));
+            }
+            sum.add(FloatVector.fromArray(FS, acc, j)).intoArray(acc, j);
+        }
+        for (int j = bound; j < cols; j++) {
+            double total = 0;
+            for (int r = 0; r < rows; r++) {
+                double z = hc[hcOffset + r] - (double) invEps * tile.get(F32, ((long) r * cols + j) * Float.BYTES) - shift[j];
+                total += Math.exp(Math.min(z, COLUMN_CLAMP_F));
+            }
+            acc[j] = (float) (acc[j] + total);
+        }
+    }
+
+    @Override
+    public void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
+                                double[] shift, double[] acc) {
+        final DoubleVector negInv = DoubleVector.broadcast(DS, -invEps);
+        final int bound = DS.loopBound(cols);
+        final long stride = (long) cols * Double.BYTES;
+        for (int j = 0; j < bound; j += DL) {
+            final DoubleVector s = DoubleVector.fromArray(DS, shift, j);
+            DoubleVector sum = DoubleVector.zero(DS);
+            long at = (long) j * Double.BYTES;
+            for (int r = 0; r < rows; r++, at += stride) {
+                DoubleVector z = DoubleVector.fromMemorySegment(DS, tile, at, ORDER).fma(negInv, DoubleVector.broadcast(DS, hc[hcOffset + r]));
+                sum = sum.add(VectorMath.exp(z.sub(s).min(COLUMN_CLAMP_D)));
+            }
+            sum.add(DoubleVector.fromArray(DS, acc, j)).intoArray(acc, j);
+        }
+        for (int j = bound; j < cols; j++) {
+            double total = 0;
+            for (int r = 0; r < rows; r++) {
+                double z = hc[hcOffset + r] - invEps * tile.get(F64, ((long) r * cols + j) * Double.BYTES) - shift[j];
+                total += Math.exp(Math.min(z, COLUMN_CLAMP_D));
+            }
+            acc[j] += total;
+        }
+    }
 }

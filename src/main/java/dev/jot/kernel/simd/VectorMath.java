@@ -15,11 +15,12 @@ import jdk.incubator.vector.VectorSpecies;
  * order of its choosing. Deterministic kernels make results independent of the number of threads and
  * of how warm the JVM is.
  *
- * <p>{@code exp}: Cody–Waite reduction x = n·ln 2 + r, |r| ≤ ln 2/2, a polynomial for e^r (degree 6 in
- * f32 with the Cephes {@code expf} coefficients, degree 12 Taylor in f64), and 2^n from exponent bits.
+ * <p>{@code exp}: Cody–Waite reduction x = n·ln 2 + r, |r| ≤ ln 2/2, a polynomial for e^r (in f32 a
+ * degree-5 minimax fit of the relative error, evaluated as five fused multiply-adds; degree 12 Taylor in
+ * f64), and 2^n from exponent bits.
  * Largest relative error against {@link Math#exp}, measured by {@code VectorMathTest} over
- * [−87, 60] in f32 and [−708, 700] in f64 (the kernels pass exponents of at most 0): 1.2e-7 in f32
- * (about 1 ulp) and 4.7e-16 in f64 (about 2 ulp). Inputs below the
+ * [−87, 60] in f32 and [−708, 700] in f64 (the kernels pass exponents of at most 64): 1.6e-7 in f32
+ * (about 1.5 ulp) and 4.7e-16 in f64 (about 2 ulp). Inputs below the
  * normal range (−87.3 in f32, −708 in f64; −∞ included) give a tiny positive number at most 2^−126 or
  * 2^−1022 (callers that need exact zeros use {@code expOrZero}); inputs above 88 / 709 are not allowed
  * (the kernels' exponents are at most their log-sum-exp slack).
@@ -35,20 +36,42 @@ final class VectorMath {
     private static final int MAGIC_F_BITS = Float.floatToRawIntBits(MAGIC_F);
     private static final float LOW_F = -87.3f;
 
+    /**
+     * Whether {@code -Djot.exp=library} selected the Vector API's own {@code EXP} (a vector math library
+     * once C2 compiles it: accurate to about 1 ulp, but its bits depend on the compilation state, so
+     * results are no longer reproducible across runs and thread counts).
+     */
+    static final boolean LIBRARY_EXP = "library".equals(System.getProperty("jot.exp"));
+
+    /** Which exponential the kernels use, for logs and benchmarks. */
+    static String expName() {
+        return LIBRARY_EXP ? "library" : "jot";
+    }
+
+    // e^r on [-ln2/2, ln2/2]: 1 + r·(C1 + r·(C2 + ...)), a degree-5 minimax fit of the relative error
+    private static final float EC1 = 9.9999970198e-01f;
+    private static final float EC2 = 4.9999150634e-01f;
+    private static final float EC3 = 1.6667635739e-01f;
+    private static final float EC4 = 4.1897937655e-02f;
+    private static final float EC5 = 8.2903029397e-03f;
+
     /** e^x for x ≤ 88, lane-wise; x below −87.3 gives about 1.2e-38. */
     static FloatVector exp(FloatVector x) {
+        return LIBRARY_EXP ? x.lanewise(VectorOperators.EXP) : jotExp(x);
+    }
+
+    private static FloatVector jotExp(FloatVector x) {
         VectorSpecies<Float> s = x.species();
         FloatVector xc = x.max(LOW_F);
         FloatVector t = xc.fma(FloatVector.broadcast(s, LOG2E_F), FloatVector.broadcast(s, MAGIC_F));
         FloatVector n = t.sub(MAGIC_F);
         FloatVector r = n.fma(FloatVector.broadcast(s, -LN2_HI_F), xc);
         r = n.fma(FloatVector.broadcast(s, -LN2_LO_F), r);
-        FloatVector p = r.fma(FloatVector.broadcast(s, 1.9875691500e-4f), FloatVector.broadcast(s, 1.3981999507e-3f));
-        p = p.fma(r, FloatVector.broadcast(s, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(s, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(s, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(s, 5.0000001201e-1f));
-        p = p.fma(r.mul(r), r.add(1f));
+        FloatVector p = r.fma(FloatVector.broadcast(s, EC5), FloatVector.broadcast(s, EC4));
+        p = p.fma(r, FloatVector.broadcast(s, EC3));
+        p = p.fma(r, FloatVector.broadcast(s, EC2));
+        p = p.fma(r, FloatVector.broadcast(s, EC1));
+        p = p.fma(r, FloatVector.broadcast(s, 1f));
         IntVector bits = t.reinterpretAsInts().sub(MAGIC_F_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         return p.mul(bits.reinterpretAsFloats());
     }
@@ -67,6 +90,10 @@ final class VectorMath {
 
     /** e^x for x ≤ 709, lane-wise; x below −708.3 gives about 2.5e-308. */
     static DoubleVector exp(DoubleVector x) {
+        return LIBRARY_EXP ? x.lanewise(VectorOperators.EXP) : jotExp(x);
+    }
+
+    private static DoubleVector jotExp(DoubleVector x) {
         VectorSpecies<Double> s = x.species();
         DoubleVector xc = x.max(LOW_D);
         DoubleVector t = xc.fma(DoubleVector.broadcast(s, LOG2E_D), DoubleVector.broadcast(s, MAGIC_D));
