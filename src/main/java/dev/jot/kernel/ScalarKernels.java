@@ -229,4 +229,40 @@ public final class ScalarKernels implements SinkhornKernels {
             acc[j] += s;
         }
     }
+
+    @Override
+    public void expTileF64(MemorySegment cost, int rows, int cols, double[] rowH, int rowOffset, double[] colH, double invEps,
+                           MemorySegment out) {
+        for (int r = 0; r < rows; r++) {
+            double h = rowH[rowOffset + r];
+            long base = (long) r * cols;
+            for (int j = 0; j < cols; j++) {
+                double z = h + colH[j] - invEps * cost.getAtIndex(F64, base + j);
+                out.setAtIndex(F64, base + j, z < -708.3 ? 0.0 : Math.exp(z));
+            }
+        }
+    }
+
+    @Override
+    public void rowDotF64(MemorySegment w, int rows, int cols, double[] v, int vOffset, double[] out, int outOffset) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double s = 0;
+            for (int j = 0; j < cols; j++) {
+                s += w.getAtIndex(F64, base + j) * v[vOffset + j];
+            }
+            out[outOffset + r] += s;
+        }
+    }
+
+    @Override
+    public void columnAxpyF64(MemorySegment w, int rows, int cols, double[] u, int uOffset, int uStride, double[] out) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double c = u[uOffset + r * uStride];
+            for (int j = 0; j < cols; j++) {
+                out[j] += c * w.getAtIndex(F64, base + j);
+            }
+        }
+    }
 }

@@ -88,4 +88,19 @@ public interface SinkhornKernels {
     /** {@link #columnSumExpF32} for an f64 tile (exponents clamped at 600; tiny terms at most about 1e-307). */
     void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
                          double[] shift, double[] acc);
+
+    // ---- f64 tile algebra for gradients and kernel (MMD) sums ----
+
+    /**
+     * out_rj = exp(rowH[rowOffset + r] + colH_j − invEps·C_rj) over an f64 tile (exactly 0 when the exponent
+     * is below −708 or −∞). {@code out} may be the cost tile itself (element by element in place).
+     */
+    void expTileF64(MemorySegment cost, int rows, int cols, double[] rowH, int rowOffset, double[] colH, double invEps,
+                    MemorySegment out);
+
+    /** Row dot products: out[outOffset + r] += Σ_j w_rj·v[vOffset + j], for an f64 tile w. */
+    void rowDotF64(MemorySegment w, int rows, int cols, double[] v, int vOffset, double[] out, int outOffset);
+
+    /** Column sums weighted by rows: out[j] += Σ_r u[uOffset + r·uStride]·w_rj, for an f64 tile w. */
+    void columnAxpyF64(MemorySegment w, int rows, int cols, double[] u, int uOffset, int uStride, double[] out);
 }

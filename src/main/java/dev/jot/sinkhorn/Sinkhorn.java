@@ -146,7 +146,8 @@ public final class Sinkhorn {
         return solve(geometry, a, b, options, System.nanoTime());
     }
 
-    private static void checkPoints(String name, Points p) {
+    /** Validates a point cloud: at least one point, dimension at least 1, finite coordinates (the message names it). */
+    public static void checkPoints(String name, Points p) {
         if (p.n() < 1) {
             throw new IllegalArgumentException(name + " has no points (shape " + p.n() + " x " + p.d() + ")");
         }
@@ -161,7 +162,7 @@ public final class Sinkhorn {
     }
 
     /** Validates weights: finite, non-negative, positive total, the right length. Returns a copy. */
-    static double[] checkWeights(String name, Weights w, int size, String sizeName) {
+    public static double[] checkWeights(String name, Weights w, int size, String sizeName) {
         if (w == null) {
             return Weights.uniform(size).toArray();
         }

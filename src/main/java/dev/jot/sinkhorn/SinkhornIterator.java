@@ -124,6 +124,26 @@ public final class SinkhornIterator implements AutoCloseable {
         }
     }
 
+    /** A copy of the current f (after the last completed iteration's f update). */
+    public double[] f() {
+        return f.clone();
+    }
+
+    /** A copy of the current g (after the last completed iteration). */
+    public double[] g() {
+        return g.clone();
+    }
+
+    /** The weights the iterations use: a, and b rescaled to a's total mass. */
+    public double[] weightsA() {
+        return a.clone();
+    }
+
+    /** b rescaled to a's total mass, as the iterations use it. */
+    public double[] weightsB() {
+        return b.clone();
+    }
+
     /** Number of completed iterations. */
     public int iterations() {
         return iterations;

@@ -524,4 +524,65 @@ public final class VectorKernels implements SinkhornKernels {
             acc[j] += total;
         }
     }
+
+    @Override
+    public void expTileF64(MemorySegment cost, int rows, int cols, double[] rowH, int rowOffset, double[] colH, double invEps,
+                           MemorySegment out) {
+        final DoubleVector negInv = DoubleVector.broadcast(DS, -invEps);
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Double.BYTES;
+            final double h = rowH[rowOffset + r];
+            final DoubleVector hv = DoubleVector.broadcast(DS, h);
+            for (int j = 0; j < bound; j += DL) {
+                long at = base + (long) j * Double.BYTES;
+                DoubleVector z = DoubleVector.fromMemorySegment(DS, cost, at, ORDER).fma(negInv, hv.add(DoubleVector.fromArray(DS, colH, j)));
+                VectorMath.expOrZero(z).intoMemorySegment(out, at, ORDER);
+            }
+            for (int j = bound; j < cols; j++) {
+                long at = base + (long) j * Double.BYTES;
+                double z = h + colH[j] - invEps * cost.get(F64, at);
+                out.set(F64, at, z < -708.3 ? 0.0 : Math.exp(z));
+            }
+        }
+    }
+
+    @Override
+    public void rowDotF64(MemorySegment w, int rows, int cols, double[] v, int vOffset, double[] out, int outOffset) {
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Double.BYTES;
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int j = 0; j < bound; j += DL) {
+                acc = DoubleVector.fromMemorySegment(DS, w, base + (long) j * Double.BYTES, ORDER)
+                        .fma(DoubleVector.fromArray(DS, v, vOffset + j), acc);
+            }
+            double s = VectorMath.sum(acc);
+            for (int j = bound; j < cols; j++) {
+                s += w.get(F64, base + (long) j * Double.BYTES) * v[vOffset + j];
+            }
+            out[outOffset + r] += s;
+        }
+    }
+
+    @Override
+    public void columnAxpyF64(MemorySegment w, int rows, int cols, double[] u, int uOffset, int uStride, double[] out) {
+        final int bound = DS.loopBound(cols);
+        final long stride = (long) cols * Double.BYTES;
+        for (int j = 0; j < bound; j += DL) {
+            DoubleVector acc = DoubleVector.zero(DS);
+            long at = (long) j * Double.BYTES;
+            for (int r = 0; r < rows; r++, at += stride) {
+                acc = DoubleVector.fromMemorySegment(DS, w, at, ORDER).fma(DoubleVector.broadcast(DS, u[uOffset + r * uStride]), acc);
+            }
+            acc.add(DoubleVector.fromArray(DS, out, j)).intoArray(out, j);
+        }
+        for (int j = bound; j < cols; j++) {
+            double s = 0;
+            for (int r = 0; r < rows; r++) {
+                s += u[uOffset + r * uStride] * w.get(F64, ((long) r * cols + j) * Double.BYTES);
+            }
+            out[j] += s;
+        }
+    }
 }

@@ -1,0 +1,481 @@
+package dev.jot.divergence;
+
+import dev.jot.data.NdArray;
+import dev.jot.data.Points;
+import dev.jot.data.Precision;
+import dev.jot.data.Weights;
+import dev.jot.geometry.CostFunction;
+import dev.jot.sinkhorn.Sinkhorn;
+import dev.jot.sinkhorn.SinkhornOptions;
+import dev.jot.sinkhorn.SinkhornResult;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Losses between measures and their gradients, without automatic differentiation.
+ *
+ * <ul>
+ * <li>{@link #sinkhorn}: the debiased divergence S_ε or the Genevay loss (see {@link Loss}), for point
+ *     clouds (with gradients in positions and weights) or histograms on cost matrices (weights). The
+ *     self-transport terms OT_ε(α, α) are solved with symmetric updates.</li>
+ * <li>{@link #transport}: OT_ε(α, β) alone, with the same gradients.</li>
+ * <li>{@link #mmd}: ½·MMD²_k with the energy, Gaussian or Laplacian kernel, computed directly.</li>
+ * <li>{@link #unrolled}: the loss computed by exactly L Sinkhorn iterations from g = 0 (Genevay et al.'s
+ *     algorithmic loss) and its exact gradient, by a reverse (adjoint) pass through the L iterations that
+ *     keeps each iteration's potentials (memory O(L·(n + m))) and recomputes plan tiles.</li>
+ * </ul>
+ *
+ * <p>Gradients of OT_ε and S_ε use the envelope theorem at the converged potentials: ∂OT_ε/∂a = f,
+ * ∂OT_ε/∂b = g (projected to mean zero), ∂OT_ε/∂x_i = Σ_j P_ij·∇_x c(x_i, y_j), one more sweep over
+ * tiles of the plan, never stored. They are exact at convergence; the Genevay loss, which is not a
+ * minimum, has no such formula, so its gradients come from the reverse pass through the iterations the
+ * solve needs (plain iterations from g = 0 at the target ε, stopped when the potentials settle to the
+ * tolerance), and its value is then that iterate's. Gradient sweeps run in f64 on one thread.
+ */
+public final class Divergences {
+    private Divergences() {
+    }
+
+    /**
+     * The Sinkhorn loss between two weighted point clouds.
+     *
+     * @param a weights of x (null for uniform); b likewise
+     * @param gradients whether to compute gradients in x, y, a and b
+     */
+    public static DivergenceResult sinkhorn(Points x, Weights a, Points y, Weights b, CostFunction cost,
+                                            SinkhornOptions options, Loss loss, boolean gradients) {
+        long t0 = System.nanoTime();
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(cost, "cost");
+        Objects.requireNonNull(options, "options");
+        Sinkhorn.checkPoints("x", x);
+        Sinkhorn.checkPoints("y", y);
+        CostFunction.checkSameDimension(x, y);
+        double[] wa = normalised(Sinkhorn.checkWeights("a", a, x.n(), "n"));
+        double[] wb = normalised(Sinkhorn.checkWeights("b", b, y.n(), "m"));
+        return switch (loss) {
+            case MMD -> throw new IllegalArgumentException("loss mmd needs a kernel: use Divergences.mmd");
+            case TRANSPORT -> transport(x, Weights.of(wa), y, Weights.of(wb), cost, options, gradients);
+            case DEBIASED -> debiased(x, wa, y, wb, cost, options, gradients, t0);
+            case GENEVAY -> gradients
+                    ? genevayUnrolled(x, wa, y, wb, cost, options, t0)
+                    : genevay(x, wa, y, wb, cost, options, t0);
+        };
+    }
+
+    /**
+     * OT_ε(α, β) = ⟨a, f⟩ + ⟨b, g⟩ at convergence between two weighted point clouds, with its envelope
+     * gradients when asked.
+     */
+    public static DivergenceResult transport(Points x, Weights a, Points y, Weights b, CostFunction cost,
+                                             SinkhornOptions options, boolean gradients) {
+        long t0 = System.nanoTime();
+        Objects.requireNonNull(cost, "cost");
+        Objects.requireNonNull(options, "options");
+        Sinkhorn.checkPoints("x", x);
+        Sinkhorn.checkPoints("y", y);
+        CostFunction.checkSameDimension(x, y);
+        double[] wa = normalised(Sinkhorn.checkWeights("a", a, x.n(), "n"));
+        double[] wb = normalised(Sinkhorn.checkWeights("b", b, y.n(), "m"));
+        SinkhornResult r = Sinkhorn.solve(x, y, Weights.of(wa), Weights.of(wb), cost, options);
+        double[] gx = null, gy = null, ga = null, gb = null;
+        if (gradients && Double.isFinite(r.dualObjective())) {
+            gx = new double[x.n() * x.d()];
+            gy = new double[y.n() * y.d()];
+            try (Pair p = pair(x, y, cost, options)) {
+                envelope(p, logs(wa), r.f(), logs(wb), r.g(), r.epsilon(), 1.0, gx, gy);
+            }
+            ga = centred(r.f());
+            gb = centred(r.g());
+        }
+        return new DivergenceResult(Loss.TRANSPORT, r.dualObjective(), new double[]{r.dualObjective(), Double.NaN, Double.NaN},
+                r.converged(), r.status(), r.iterations(), gx, gy, ga, gb, millis(t0));
+    }
+
+    /**
+     * The Sinkhorn loss between two histograms, given the three cost matrices C(x, y) (n × m), C(x, x)
+     * (n × n) and C(y, y) (m × m). Gradients are with respect to the weights only (there are no positions).
+     */
+    public static DivergenceResult sinkhorn(NdArray cxy, NdArray cxx, NdArray cyy, Weights a, Weights b,
+                                            SinkhornOptions options, Loss loss, boolean gradients) {
+        long t0 = System.nanoTime();
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(options, "options");
+        if (loss == Loss.MMD) {
+            throw new IllegalArgumentException("loss mmd needs points and a kernel: use Divergences.mmd");
+        }
+        checkSquare("cxx", cxx);
+        checkSquare("cyy", cyy);
+        if (cxy.rank() != 2 || cxy.shape()[0] != cxx.shape()[0] || cxy.shape()[1] != cyy.shape()[0]) {
+            throw new IllegalArgumentException("cxy must be n x m with n = " + cxx.shape()[0] + " (cxx) and m = "
+                    + cyy.shape()[0] + " (cyy), got shape " + java.util.Arrays.toString(cxy.shape()));
+        }
+        int n = (int) cxx.shape()[0], m = (int) cyy.shape()[0];
+        Weights wa = Weights.of(normalised(Sinkhorn.checkWeights("a", a, n, "n")));
+        Weights wb = Weights.of(normalised(Sinkhorn.checkWeights("b", b, m, "m")));
+        SinkhornResult ab = Sinkhorn.solve(cxy, wa, wb, options);
+        SinkhornResult aa = Sinkhorn.solve(cxx, wa, wa, options);
+        SinkhornResult bb = Sinkhorn.solve(cyy, wb, wb, options);
+        boolean genevay = loss == Loss.GENEVAY;
+        double[] terms = genevay
+                ? new double[]{ab.cost(), aa.cost(), bb.cost()}
+                : new double[]{ab.dualObjective(), aa.dualObjective(), bb.dualObjective()};
+        double value = genevay ? 2 * terms[0] - terms[1] - terms[2]
+                : loss == Loss.TRANSPORT ? terms[0] : terms[0] - 0.5 * terms[1] - 0.5 * terms[2];
+        double[] ga = null, gb = null;
+        if (gradients) {
+            if (genevay) {
+                throw new IllegalArgumentException("weight gradients of the genevay loss on cost matrices are not available;"
+                        + " use the debiased loss, or point clouds");
+            }
+            ga = new double[n];
+            gb = new double[m];
+            double[] f = ab.f(), g = ab.g(), faa = aa.f(), gaa = aa.g(), fbb = bb.f(), gbb = bb.g();
+            double self = loss == Loss.TRANSPORT ? 0.0 : 0.5;
+            for (int i = 0; i < n; i++) {
+                ga[i] = f[i] - self * (faa[i] + gaa[i]);
+            }
+            for (int j = 0; j < m; j++) {
+                gb[j] = g[j] - self * (fbb[j] + gbb[j]);
+            }
+            ga = centred(ga);
+            gb = centred(gb);
+        }
+        return finish(loss, value, terms, List.of(ab, aa, bb), null, null, ga, gb, t0);
+    }
+
+    /** {@link #sinkhorn(Points, Weights, Points, Weights, CostFunction, SinkhornOptions, Loss, boolean)} for each pair of a batch. */
+    public static List<DivergenceResult> sinkhornAll(List<Points> xs, List<Weights> as, List<Points> ys, List<Weights> bs,
+                                                     CostFunction cost, SinkhornOptions options, Loss loss, boolean gradients) {
+        Objects.requireNonNull(xs, "xs");
+        Objects.requireNonNull(ys, "ys");
+        if (xs.size() != ys.size()) {
+            throw new IllegalArgumentException("the batch has " + xs.size() + " x clouds but " + ys.size() + " y clouds");
+        }
+        if (as != null && as.size() != xs.size() || bs != null && bs.size() != xs.size()) {
+            throw new IllegalArgumentException("the batch has " + xs.size() + " pairs but " + (as == null ? 0 : as.size())
+                    + " a and " + (bs == null ? 0 : bs.size()) + " b weight vectors");
+        }
+        List<DivergenceResult> out = new ArrayList<>(xs.size());
+        for (int k = 0; k < xs.size(); k++) {
+            try {
+                out.add(sinkhorn(xs.get(k), as == null ? null : as.get(k), ys.get(k), bs == null ? null : bs.get(k),
+                        cost, options, loss, gradients));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("problem " + k + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * ½·MMD²_k(α, β) = ½⟨α ⊗ α, k⟩ + ½⟨β ⊗ β, k⟩ − ⟨α ⊗ β, k⟩, computed directly in f64 with vectorised
+     * tiles, with gradients in x, y, a and b when asked. With the energy kernel −|x − y| it is the ε → ∞
+     * limit of {@link Loss#DEBIASED} for the cost |x − y|.
+     */
+    public static DivergenceResult mmd(Points x, Weights a, Points y, Weights b, MmdKernel kernel, boolean gradients) {
+        long t0 = System.nanoTime();
+        Objects.requireNonNull(kernel, "kernel");
+        Sinkhorn.checkPoints("x", x);
+        Sinkhorn.checkPoints("y", y);
+        CostFunction.checkSameDimension(x, y);
+        double[] wa = normalised(Sinkhorn.checkWeights("a", a, x.n(), "n"));
+        double[] wb = normalised(Sinkhorn.checkWeights("b", b, y.n(), "m"));
+        double[] px = x.array().toDoubleArray(), py = y.array().toDoubleArray();
+        int n = x.n(), m = y.n(), d = x.d();
+        double[] gx = gradients ? new double[n * d] : null, gy = gradients ? new double[m * d] : null;
+        double[] ka = gradients ? new double[n] : null, kb = gradients ? new double[m] : null;
+        double xx, yy, xy;
+        var kernels = dev.jot.kernel.Kernels.defaults();
+        try (Pair pxx = new Pair(px, n, px, n, d, CostFunction.SQUARED_EUCLIDEAN, kernels)) {
+            xx = kernelSum(pxx, wa, wa, kernel, gx, 1.0, ka, 1.0);
+        }
+        try (Pair pyy = new Pair(py, m, py, m, d, CostFunction.SQUARED_EUCLIDEAN, kernels)) {
+            yy = kernelSum(pyy, wb, wb, kernel, gy, 1.0, kb, 1.0);
+        }
+        try (Pair pxy = new Pair(px, n, py, m, d, CostFunction.SQUARED_EUCLIDEAN, kernels)) {
+            xy = kernelSum(pxy, wa, wb, kernel, gx, -1.0, ka, -1.0);
+        }
+        if (gradients) {
+            try (Pair pyx = new Pair(py, m, px, n, d, CostFunction.SQUARED_EUCLIDEAN, kernels)) {
+                kernelSum(pyx, wb, wa, kernel, gy, -1.0, kb, -1.0);
+            }
+        }
+        double value = 0.5 * xx + 0.5 * yy - xy;
+        return new DivergenceResult(Loss.MMD, value, new double[]{xy, xx, yy}, true,
+                "computed directly (" + kernel.label() + " kernel)", 0, gx, gy,
+                gradients ? centred(ka) : null, gradients ? centred(kb) : null, millis(t0));
+    }
+
+    /**
+     * The loss computed by exactly {@code iterations} log-domain Sinkhorn iterations from g = 0 at a fixed
+     * ε, for each of its transport terms, and its exact gradient by a reverse pass (f64). For
+     * {@link Loss#GENEVAY} this is the paper's algorithmic loss 2·⟨P_L(α, β), C⟩ − ⟨P_L(α, α), C⟩ −
+     * ⟨P_L(β, β), C⟩; for {@link Loss#DEBIASED} each OT_ε is the dual value ⟨a, f_L⟩ + ⟨b, g_L⟩ of the
+     * L-th iterate. Gradients: x, y, and a, b projected to mean zero.
+     */
+    public static DivergenceResult unrolled(Points x, Weights a, Points y, Weights b, CostFunction cost, double epsilon,
+                                            int iterations, Loss loss, SinkhornOptions options) {
+        return unrolled(x, a, y, b, cost, epsilon, iterations, loss, options, true);
+    }
+
+    /**
+     * {@link #unrolled(Points, Weights, Points, Weights, CostFunction, double, int, Loss, SinkhornOptions)},
+     * with the reverse pass only when {@code gradients} (without it: the forward iterations and the value).
+     */
+    public static DivergenceResult unrolled(Points x, Weights a, Points y, Weights b, CostFunction cost, double epsilon,
+                                            int iterations, Loss loss, SinkhornOptions options, boolean gradients) {
+        long t0 = System.nanoTime();
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(cost, "cost");
+        Objects.requireNonNull(options, "options");
+        if (loss == Loss.MMD || loss == Loss.TRANSPORT) {
+            throw new IllegalArgumentException("unrolled losses are debiased or genevay, got " + loss.label());
+        }
+        if (iterations < 1) {
+            throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+        }
+        if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
+        }
+        Sinkhorn.checkPoints("x", x);
+        Sinkhorn.checkPoints("y", y);
+        CostFunction.checkSameDimension(x, y);
+        double[] wa = normalised(Sinkhorn.checkWeights("a", a, x.n(), "n"));
+        double[] wb = normalised(Sinkhorn.checkWeights("b", b, y.n(), "m"));
+        SinkhornOptions opts = options.withEpsilon(epsilon).withPrecision(Precision.F64).withAnnealing(0)
+                .withTolerance(0).withMaxIterations(iterations);
+        return unrolledLoss(x, wa, y, wb, cost, opts, loss, iterations, 0, gradients, t0);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private static DivergenceResult debiased(Points x, double[] wa, Points y, double[] wb, CostFunction cost,
+                                             SinkhornOptions options, boolean gradients, long t0) {
+        SinkhornResult ab = Sinkhorn.solve(x, y, Weights.of(wa), Weights.of(wb), cost, options);
+        SinkhornResult aa = Sinkhorn.solveSymmetric(x, Weights.of(wa), cost, options);
+        SinkhornResult bb = Sinkhorn.solveSymmetric(y, Weights.of(wb), cost, options);
+        double[] terms = {ab.dualObjective(), aa.dualObjective(), bb.dualObjective()};
+        double value = terms[0] - 0.5 * terms[1] - 0.5 * terms[2];
+        double[] gx = null, gy = null, ga = null, gb = null;
+        if (gradients && Double.isFinite(value)) {
+            int n = x.n(), m = y.n(), d = x.d();
+            gx = new double[n * d];
+            gy = new double[m * d];
+            double[] la = logs(wa), lb = logs(wb);
+            double eps = ab.epsilon();
+            try (Pair p = pair(x, y, cost, options)) {
+                envelope(p, la, ab.f(), lb, ab.g(), eps, 1.0, gx, gy);
+            }
+            try (Pair p = pair(x, x, cost, options)) {
+                // x sits on both sides of OT(α, α): −½·(rows + columns)
+                envelope(p, la, aa.f(), la, aa.g(), eps, -0.5, gx, gx);
+            }
+            try (Pair p = pair(y, y, cost, options)) {
+                envelope(p, lb, bb.f(), lb, bb.g(), eps, -0.5, gy, gy);
+            }
+            ga = new double[n];
+            gb = new double[m];
+            double[] f = ab.f(), g = ab.g(), p = aa.f(), q = bb.f();
+            for (int i = 0; i < n; i++) {
+                ga[i] = f[i] - p[i];
+            }
+            for (int j = 0; j < m; j++) {
+                gb[j] = g[j] - q[j];
+            }
+            ga = centred(ga);
+            gb = centred(gb);
+        }
+        return finish(Loss.DEBIASED, value, terms, List.of(ab, aa, bb), gx, gy, ga, gb, t0);
+    }
+
+    private static DivergenceResult genevay(Points x, double[] wa, Points y, double[] wb, CostFunction cost,
+                                            SinkhornOptions options, long t0) {
+        SinkhornResult ab = Sinkhorn.solve(x, y, Weights.of(wa), Weights.of(wb), cost, options);
+        SinkhornResult aa = Sinkhorn.solveSymmetric(x, Weights.of(wa), cost, options);
+        SinkhornResult bb = Sinkhorn.solveSymmetric(y, Weights.of(wb), cost, options);
+        double[] terms = {ab.cost(), aa.cost(), bb.cost()};
+        return finish(Loss.GENEVAY, 2 * terms[0] - terms[1] - terms[2], terms, List.of(ab, aa, bb), null, null, null, null, t0);
+    }
+
+    /** The Genevay loss with gradients: the reverse pass through the iterations until the potentials settle. */
+    private static DivergenceResult genevayUnrolled(Points x, double[] wa, Points y, double[] wb, CostFunction cost,
+                                                    SinkhornOptions options, long t0) {
+        SinkhornOptions opts = options.withPrecision(Precision.F64).withAnnealing(0).withTolerance(0);
+        return unrolledLoss(x, wa, y, wb, cost, opts, Loss.GENEVAY, options.maxIterations(), options.tolerance(), true, t0);
+    }
+
+    private static DivergenceResult unrolledLoss(Points x, double[] wa, Points y, double[] wb, CostFunction cost,
+                                                 SinkhornOptions opts, Loss loss, int iterations, double settle,
+                                                 boolean gradients, long t0) {
+        int n = x.n(), m = y.n(), d = x.d();
+        double[] px = x.array().toDoubleArray(), py = y.array().toDoubleArray();
+        double[] gx = new double[n * d], gy = new double[m * d], ga = new double[n], gb = new double[m];
+        boolean genevay = loss == Loss.GENEVAY;
+        Unrolled.Result ab = Unrolled.run(px, n, py, m, d, wa, wb, cost, opts, iterations, settle, genevay, gradients,
+                gx, gy, ga, gb, genevay ? 2.0 : 1.0);
+        Unrolled.Result aa = Unrolled.run(px, n, px, n, d, wa, wa, cost, opts, iterations, settle, genevay, gradients,
+                gx, gx, ga, ga, genevay ? -1.0 : -0.5);
+        Unrolled.Result bb = Unrolled.run(py, m, py, m, d, wb, wb, cost, opts, iterations, settle, genevay, gradients,
+                gy, gy, gb, gb, genevay ? -1.0 : -0.5);
+        double[] terms = {ab.value(), aa.value(), bb.value()};
+        double value = genevay ? 2 * terms[0] - terms[1] - terms[2] : terms[0] - 0.5 * terms[1] - 0.5 * terms[2];
+        int its = Math.max(ab.iterations(), Math.max(aa.iterations(), bb.iterations()));
+        boolean settled = settle > 0 ? ab.settled() && aa.settled() && bb.settled() : true;
+        boolean finite = Double.isFinite(value);
+        String status = !finite ? "not converged: the unrolled iterations became non-finite (epsilon too small for the costs)"
+                : settle > 0
+                ? (settled ? "converged: the potentials settled to " + settle + " after " + its + " iterations (reverse pass through them)"
+                : "not converged: the potentials did not settle to " + settle + " in " + its + " iterations")
+                : "computed by " + its + " iterations and their reverse pass";
+        return gradients
+                ? new DivergenceResult(loss, value, terms, finite && settled, status, its, gx, gy, centred(ga), centred(gb), millis(t0))
+                : new DivergenceResult(loss, value, terms, finite && settled, status, its, null, null, null, null, millis(t0));
+    }
+
+    private static DivergenceResult finish(Loss loss, double value, double[] terms, List<SinkhornResult> solves,
+                                           double[] gx, double[] gy, double[] ga, double[] gb, long t0) {
+        boolean converged = true;
+        int its = 0;
+        StringBuilder why = new StringBuilder();
+        String[] names = {"(a, b)", "(a, a)", "(b, b)"};
+        for (int k = 0; k < solves.size(); k++) {
+            SinkhornResult r = solves.get(k);
+            its = Math.max(its, r.iterations());
+            if (!r.converged()) {
+                converged = false;
+                why.append(why.isEmpty() ? "" : "; ").append(names[k]).append(": ").append(r.status());
+            }
+        }
+        String status = converged
+                ? String.format(Locale.ROOT, "converged: all three solves (at most %d iterations)", its)
+                : "not converged: " + why;
+        return new DivergenceResult(loss, value, terms, converged && Double.isFinite(value), status, its, gx, gy, ga, gb, millis(t0));
+    }
+
+    /** gx += scale·Σ_j P_ij ∇_x c(x_i, y_j) and gy += scale·Σ_i P_ij ∇_y c(x_i, y_j), P from the potentials. */
+    static void envelope(Pair p, double[] logA, double[] f, double[] logB, double[] g, double eps, double scale,
+                         double[] gx, double[] gy) {
+        double invEps = 1.0 / eps;
+        double[] rowH = new double[p.n], colH = new double[p.m];
+        for (int i = 0; i < p.n; i++) {
+            rowH[i] = logA[i] + f[i] * invEps;
+        }
+        for (int j = 0; j < p.m; j++) {
+            colH[j] = logB[j] + g[j] * invEps;
+        }
+        double[] cv = p.columnVectors(null);
+        double[][] parts = p.newParts();
+        double s = scale * p.constantPhi();
+        for (int r0 = 0; r0 < p.n; r0 += p.tileRows) {
+            int rows = Math.min(p.tileRows, p.n - r0);
+            MemorySegment sq = p.squared(r0, rows);
+            MemorySegment c = p.costs(sq, rows);
+            MemorySegment e = p.e(rows);
+            p.kernels.expTileF64(c, rows, p.m, rowH, r0, colH, invEps, e);
+            MemorySegment w = p.phiWeights(e, sq, rows);
+            p.addRowGradient(w, r0, rows, cv, null, s, gx);
+            p.addColumnParts(w, r0, rows, null, parts);
+        }
+        p.finishColumnGradient(parts, null, s, gy);
+    }
+
+    /**
+     * Σ_ij u_i·v_j·k(x_i, y_j) for the pair's clouds; adds gradScale·u_i·Σ_j v_j·∇_x k(x_i, y_j) to gx and
+     * weightScale·Σ_j v_j·k(x_i, y_j) to gu (each when not null).
+     */
+    private static double kernelSum(Pair p, double[] u, double[] v, MmdKernel kernel, double[] gx, double gradScale,
+                                    double[] gu, double weightScale) {
+        double[] rowSums = new double[p.n];
+        double[] cv = gx == null ? null : p.columnVectors(v);
+        double[] zeroRows = new double[p.n], zeroCols = new double[p.m];
+        for (int r0 = 0; r0 < p.n; r0 += p.tileRows) {
+            int rows = Math.min(p.tileRows, p.n - r0);
+            MemorySegment sq = p.squared(r0, rows);
+            MemorySegment k = p.e(rows);
+            long count = (long) rows * p.m;
+            if (kernel instanceof MmdKernel.Gaussian gk) {
+                p.kernels.expTileF64(sq, rows, p.m, zeroRows, r0, zeroCols, 1.0 / (2 * gk.sigma() * gk.sigma()), k);
+            } else {
+                for (long q = 0; q < count; q++) {
+                    k.setAtIndex(ValueLayout.JAVA_DOUBLE, q, kernel.value(sq.getAtIndex(ValueLayout.JAVA_DOUBLE, q)));
+                }
+            }
+            p.kernels.rowDotF64(k, rows, p.m, v, 0, rowSums, r0);
+            if (gx != null) {
+                MemorySegment w = p.w(rows);
+                if (kernel instanceof MmdKernel.Gaussian gk) {
+                    double f = -1.0 / (gk.sigma() * gk.sigma());
+                    p.addRowGradient(k, r0, rows, cv, u, gradScale * f, gx);
+                } else {
+                    for (long q = 0; q < count; q++) {
+                        w.setAtIndex(ValueLayout.JAVA_DOUBLE, q, kernel.gradientFactor(sq.getAtIndex(ValueLayout.JAVA_DOUBLE, q)));
+                    }
+                    p.addRowGradient(w, r0, rows, cv, u, gradScale, gx);
+                }
+            }
+        }
+        double total = 0;
+        for (int i = 0; i < p.n; i++) {
+            total += u[i] * rowSums[i];
+            if (gu != null) {
+                gu[i] += weightScale * rowSums[i];
+            }
+        }
+        return total;
+    }
+
+    private static Pair pair(Points x, Points y, CostFunction cost, SinkhornOptions options) {
+        return new Pair(x.array().toDoubleArray(), x.n(), y.array().toDoubleArray(), y.n(), x.d(), cost, options.kernels());
+    }
+
+    private static void checkSquare(String name, NdArray c) {
+        Objects.requireNonNull(c, name);
+        if (c.rank() != 2 || c.shape()[0] != c.shape()[1]) {
+            throw new IllegalArgumentException(name + " must be a square matrix, got shape " + java.util.Arrays.toString(c.shape()));
+        }
+    }
+
+    static double[] logs(double[] w) {
+        double[] out = new double[w.length];
+        for (int k = 0; k < w.length; k++) {
+            out[k] = Math.log(w[k]);
+        }
+        return out;
+    }
+
+    /** Weights divided by their total (probability vectors, as the divergences compare). */
+    private static double[] normalised(double[] w) {
+        double s = 0;
+        for (double v : w) {
+            s += v;
+        }
+        double[] out = new double[w.length];
+        for (int k = 0; k < w.length; k++) {
+            out[k] = w[k] / s;
+        }
+        return out;
+    }
+
+    /** v − mean(v): the projection onto the tangent space of the simplex. */
+    static double[] centred(double[] v) {
+        double mean = 0;
+        for (double x : v) {
+            mean += x;
+        }
+        mean /= v.length;
+        double[] out = new double[v.length];
+        for (int k = 0; k < v.length; k++) {
+            out[k] = v[k] - mean;
+        }
+        return out;
+    }
+
+    private static double millis(long t0) {
+        return (System.nanoTime() - t0) / 1e6;
+    }
+}
