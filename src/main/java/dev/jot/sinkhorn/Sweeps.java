@@ -273,13 +273,6 @@ final class Sweeps implements AutoCloseable {
                     fShift[j] = shift[j];
                 }
             }
-            for (int s = 0; s < stripeD.length; s++) {
-                java.util.Arrays.fill(stripeD[s], 0.0);
-                if (f32) {
-                    java.util.Arrays.fill(stripeF[s], 0f);
-                }
-            }
-            java.util.Arrays.fill(sinceFlush, 0);
         }
         return fShift;
     }
@@ -318,6 +311,14 @@ final class Sweeps implements AutoCloseable {
         }
         if (fShift == null) {
             return;
+        }
+        if (r0 == stripeStart(s)) {
+            // the stripe's first tile clears its sums (inside the parallel task, not before it)
+            java.util.Arrays.fill(stripeD[s], 0.0);
+            if (f32) {
+                java.util.Arrays.fill(stripeF[s], 0f);
+            }
+            sinceFlush[s] = 0;
         }
         for (int i = r0; i < r0 + count; i++) {
             double hc = fLogA[i] + (-fEps * fRowLse[i]) * invEps;
