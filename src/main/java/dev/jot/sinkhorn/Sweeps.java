@@ -191,12 +191,21 @@ final class Sweeps implements AutoCloseable {
     private float[] shiftF;
 
     /**
-     * Whether the fused pass applies: a stored matrix (its rows are read directly), or a point cloud
-     * whose distance tiles are computed once per iteration into scratch instead of twice.
+     * Whether the fused pass applies: a stored matrix (its rows are read directly), or a point cloud with
+     * rows of at most {@link #FUSED_MAX_ROW_BYTES}, whose distance tiles are then computed once per
+     * iteration into scratch instead of twice.
      */
     boolean fused() {
-        return geometry.materialized() || cloud != null;
+        return geometry.materialized() || (cloud != null && (long) geometry.m() * geometry.precision().bytes() <= FUSED_MAX_ROW_BYTES);
     }
+
+    /**
+     * The longest row (in bytes) for which a matrix-free geometry uses the fused pass: its working set per
+     * row (the distance row, the column sums, the shifts and h) must stay in L2. Longer rows (m above 16384
+     * in f32) go back to the two fused distance-and-log-sum-exp sweeps, which stream only the coordinates:
+     * measured at n = m = 100,000, the fused pass was several times slower there.
+     */
+    private static final long FUSED_MAX_ROW_BYTES = 1 << 16;
 
     private int stripes() {
         return Math.max(1, Math.min(MAX_STRIPES, geometry.n() / STRIPE_MIN_ROWS));
@@ -294,8 +303,108 @@ final class Sweeps implements AutoCloseable {
 
     private void fusedStripe(int s) {
         int hi = stripeStart(s + 1), tileRows = fusedTileRows();
+        if (fShift != null && geometry.materialized()) {
+            interleavedStripe(s);
+            return;
+        }
         for (int r0 = stripeStart(s); r0 < hi; r0 += tileRows) {
             fusedTile(s, r0, Math.min(tileRows, hi - r0));
+        }
+    }
+
+    /**
+     * The fused pass over a stored matrix with its memory traffic spread out: after each row of tile k + 1
+     * (read from memory for its log-sum-exp) comes one slice of tile k's column sums (read from L2), so the
+     * stream from memory never pauses for a whole column pass. Every row and every column gets the same
+     * operations in the same order as {@link #fusedTile}, so the bits are those of the plain order.
+     */
+    private void interleavedStripe(int s) {
+        final int m = geometry.m(), lo = stripeStart(s), hi = stripeStart(s + 1), tileRows = fusedTileRows();
+        final long rowBytes = (long) m * geometry.precision().bytes();
+        final double invEps = 1.0 / fEps;
+        clearStripe(s);
+        MemorySegment prev = null;
+        int prevR0 = 0, prevCount = 0;
+        for (int r0 = lo; r0 < hi; r0 += tileRows) {
+            int count = Math.min(tileRows, hi - r0);
+            MemorySegment tile = geometry.tile(false, r0, count, null);
+            // column slices of the previous tile: `count` slices, each a multiple of 64 columns wide
+            int width = prev == null ? 0 : Math.max(64, (m + count - 1) / count + 63) / 64 * 64;
+            int done = 0;
+            for (int r = 0; r < count; r++) {
+                MemorySegment row = tile.asSlice(r * rowBytes, rowBytes);
+                if (f32) {
+                    kernels.logSumExpF32(row, 1, m, fHf, (float) invEps, fRowLse, r0 + r);
+                } else {
+                    kernels.logSumExpF64(row, 1, m, fH, invEps, fRowLse, r0 + r);
+                }
+                if (prev != null && done < m) {
+                    int c1 = r == count - 1 ? m : Math.min(m, done + width);
+                    columnSlice(s, prev, prevR0, prevCount, done, c1);
+                    done = c1;
+                }
+            }
+            if (prev != null) {
+                if (done < m) {
+                    columnSlice(s, prev, prevR0, prevCount, done, m);
+                }
+                afterColumns(s, prevR0, prevCount);
+            }
+            computeHc(r0, count, invEps);
+            prev = tile;
+            prevR0 = r0;
+            prevCount = count;
+        }
+        if (prev != null) {
+            columnSlice(s, prev, prevR0, prevCount, 0, m);
+            afterColumns(s, prevR0, prevCount);
+        }
+    }
+
+    private void clearStripe(int s) {
+        java.util.Arrays.fill(stripeD[s], 0.0);
+        if (f32) {
+            java.util.Arrays.fill(stripeF[s], 0f);
+        }
+        sinceFlush[s] = 0;
+    }
+
+    private void computeHc(int r0, int count, double invEps) {
+        for (int i = r0; i < r0 + count; i++) {
+            double hc = fLogA[i] + (-fEps * fRowLse[i]) * invEps;
+            if (f32) {
+                hcF[i] = (float) hc;
+            } else {
+                hcD[i] = hc;
+            }
+        }
+    }
+
+    /** Column sums of columns [c0, c1) of a tile (rows [r0, r0 + count)) into stripe s's sums. */
+    private void columnSlice(int s, MemorySegment tile, int r0, int count, int c0, int c1) {
+        final int m = geometry.m();
+        final double invEps = 1.0 / fEps;
+        if (f32) {
+            kernels.columnSumExpF32(tile, count, m, c0, c1, hcF, r0, (float) invEps, shiftF, stripeF[s]);
+        } else {
+            kernels.columnSumExpF64(tile, count, m, c0, c1, hcD, r0, invEps, fShift, stripeD[s]);
+        }
+    }
+
+    /** After a tile's column sums: f32 sums move into double every {@link #FLUSH_ROWS} rows and at the stripe's end. */
+    private void afterColumns(int s, int r0, int count) {
+        if (!f32) {
+            return;
+        }
+        sinceFlush[s] += count;
+        if (sinceFlush[s] >= FLUSH_ROWS || r0 + count >= stripeStart(s + 1)) {
+            float[] accF = stripeF[s];
+            double[] accD = stripeD[s];
+            for (int j = 0; j < accF.length; j++) {
+                accD[j] += accF[j];
+                accF[j] = 0f;
+            }
+            sinceFlush[s] = 0;
         }
     }
 
@@ -314,35 +423,11 @@ final class Sweeps implements AutoCloseable {
         }
         if (r0 == stripeStart(s)) {
             // the stripe's first tile clears its sums (inside the parallel task, not before it)
-            java.util.Arrays.fill(stripeD[s], 0.0);
-            if (f32) {
-                java.util.Arrays.fill(stripeF[s], 0f);
-            }
-            sinceFlush[s] = 0;
+            clearStripe(s);
         }
-        for (int i = r0; i < r0 + count; i++) {
-            double hc = fLogA[i] + (-fEps * fRowLse[i]) * invEps;
-            if (f32) {
-                hcF[i] = (float) hc;
-            } else {
-                hcD[i] = hc;
-            }
-        }
-        if (f32) {
-            float[] accF = stripeF[s];
-            kernels.columnSumExpF32(tile, count, m, hcF, r0, (float) invEps, shiftF, accF);
-            sinceFlush[s] += count;
-            if (sinceFlush[s] >= FLUSH_ROWS || r0 + count >= stripeStart(s + 1)) {
-                double[] accD = stripeD[s];
-                for (int j = 0; j < m; j++) {
-                    accD[j] += accF[j];
-                    accF[j] = 0f;
-                }
-                sinceFlush[s] = 0;
-            }
-        } else {
-            kernels.columnSumExpF64(tile, count, m, hcD, r0, invEps, fShift, stripeD[s]);
-        }
+        computeHc(r0, count, invEps);
+        columnSlice(s, tile, r0, count, 0, m);
+        afterColumns(s, r0, count);
     }
 
     /**
