@@ -303,61 +303,8 @@ final class Sweeps implements AutoCloseable {
 
     private void fusedStripe(int s) {
         int hi = stripeStart(s + 1), tileRows = fusedTileRows();
-        if (fShift != null && geometry.materialized()) {
-            interleavedStripe(s);
-            return;
-        }
         for (int r0 = stripeStart(s); r0 < hi; r0 += tileRows) {
             fusedTile(s, r0, Math.min(tileRows, hi - r0));
-        }
-    }
-
-    /**
-     * The fused pass over a stored matrix with its memory traffic spread out: after each row of tile k + 1
-     * (read from memory for its log-sum-exp) comes one slice of tile k's column sums (read from L2), so the
-     * stream from memory never pauses for a whole column pass. Every row and every column gets the same
-     * operations in the same order as {@link #fusedTile}, so the bits are those of the plain order.
-     */
-    private void interleavedStripe(int s) {
-        final int m = geometry.m(), lo = stripeStart(s), hi = stripeStart(s + 1), tileRows = fusedTileRows();
-        final long rowBytes = (long) m * geometry.precision().bytes();
-        final double invEps = 1.0 / fEps;
-        clearStripe(s);
-        MemorySegment prev = null;
-        int prevR0 = 0, prevCount = 0;
-        for (int r0 = lo; r0 < hi; r0 += tileRows) {
-            int count = Math.min(tileRows, hi - r0);
-            MemorySegment tile = geometry.tile(false, r0, count, null);
-            // column slices of the previous tile: `count` slices, each a multiple of 64 columns wide
-            int width = prev == null ? 0 : Math.max(64, (m + count - 1) / count + 63) / 64 * 64;
-            int done = 0;
-            for (int r = 0; r < count; r++) {
-                MemorySegment row = tile.asSlice(r * rowBytes, rowBytes);
-                if (f32) {
-                    kernels.logSumExpF32(row, 1, m, fHf, (float) invEps, fRowLse, r0 + r);
-                } else {
-                    kernels.logSumExpF64(row, 1, m, fH, invEps, fRowLse, r0 + r);
-                }
-                if (prev != null && done < m) {
-                    int c1 = r == count - 1 ? m : Math.min(m, done + width);
-                    columnSlice(s, prev, prevR0, prevCount, done, c1);
-                    done = c1;
-                }
-            }
-            if (prev != null) {
-                if (done < m) {
-                    columnSlice(s, prev, prevR0, prevCount, done, m);
-                }
-                afterColumns(s, prevR0, prevCount);
-            }
-            computeHc(r0, count, invEps);
-            prev = tile;
-            prevR0 = r0;
-            prevCount = count;
-        }
-        if (prev != null) {
-            columnSlice(s, prev, prevR0, prevCount, 0, m);
-            afterColumns(s, prevR0, prevCount);
         }
     }
 
