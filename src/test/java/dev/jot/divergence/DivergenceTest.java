@@ -72,6 +72,7 @@ class DivergenceTest {
      * exact cost is that of matching sorted points).
      */
     @Test
+    @org.junit.jupiter.api.Tag("heavy")
     void limitsInEpsilonAreTheMmdAndTheExactCost() {
         Random rnd = new Random(9);
         int n = 60;

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * match ⟨∇, δ⟩ to a relative accuracy measured against ‖∇‖·‖δ‖:
  * 1e-4 for the envelope gradients at convergence, 1e-6 for the reverse pass through L iterations.
  */
+@org.junit.jupiter.api.Tag("heavy")
 class GradientCheckTest {
     static final int N = 100;
 

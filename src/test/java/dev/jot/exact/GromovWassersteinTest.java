@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
  * Entropic GW between a cloud and a rotated, translated, shuffled copy (in the same dimension, and
  * embedded in 3-D): the coupling concentrates on the hidden permutation and the value is close to 0.
  */
+@org.junit.jupiter.api.Tag("heavy")
 class GromovWassersteinTest {
 
     @Test
