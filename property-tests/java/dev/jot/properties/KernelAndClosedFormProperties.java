@@ -48,9 +48,9 @@ class KernelAndClosedFormProperties {
      * (to (8 + 4·max|z|)·2⁻²⁴ relative) and f64 (1e-12).
      */
     @Property(seed = "20261122")
+    @AddLifecycleHook(SinkhornProperties.RequiresVectorKernels.class)
     boolean columnSumsMatchTheOracle(@ForAll @IntRange(min = 1, max = 300) int rows, @ForAll @IntRange(min = 1, max = 300) int cols,
                                      @ForAll @LongRange(min = 0, max = 1000) long seed) {
-        Assume.that(Kernels.vector().isPresent());
         SinkhornKernels v = Kernels.vector().orElseThrow(), s = ScalarKernels.INSTANCE;
         Random rnd = new Random(seed);
         try (Arena arena = Arena.ofConfined()) {
@@ -88,9 +88,9 @@ class KernelAndClosedFormProperties {
 
     /** Squared distances from the vector kernels equal the scalar oracle's for d in 1..16 (f64: 1e-14 of the scale). */
     @Property(seed = "20261122")
+    @AddLifecycleHook(SinkhornProperties.RequiresVectorKernels.class)
     boolean squaredDistancesMatchTheOracle(@ForAll @IntRange(min = 1, max = 16) int d, @ForAll @IntRange(min = 1, max = 40) int rows,
                                            @ForAll @IntRange(min = 1, max = 200) int cols, @ForAll @LongRange(min = 0, max = 1000) long seed) {
-        Assume.that(Kernels.vector().isPresent());
         Random rnd = new Random(seed);
         double[] x = new double[rows * d], yT = new double[d * cols];
         for (int k = 0; k < x.length; k++) {
