@@ -42,7 +42,7 @@ final class GwCommand implements Callable<Integer> {
     @Option(names = "--max-iter", paramLabel = "N", defaultValue = "100", description = "outer iterations; default: ${DEFAULT-VALUE}")
     int maxIter;
 
-    @Option(names = "--tol", paramLabel = "T", defaultValue = "1e-9", description = "stop when the coupling moves by at most T (L1); default: ${DEFAULT-VALUE}")
+    @Option(names = "--tol", paramLabel = "T", defaultValue = "1e-5", description = "stop when the coupling moves by at most T (L1) in an iteration; default: ${DEFAULT-VALUE}")
     double tol;
 
     @Option(names = "--plan", paramLabel = "FILE", description = "write the n x m coupling to this .npy file")
