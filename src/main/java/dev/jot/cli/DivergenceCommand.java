@@ -96,8 +96,8 @@ final class DivergenceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Loss l = Loss.parse(loss);
         Points px = SolveCommand.points("--x", x), py = SolveCommand.points("--y", y);
-        Weights wa = a == null ? null : Weights.of(SolveCommand.read("--a", a));
-        Weights wb = b == null ? null : Weights.of(SolveCommand.read("--b", b));
+        Weights wa = SolveCommand.weights("--a", a);
+        Weights wb = SolveCommand.weights("--b", b);
         CostFunction c = CostFunction.parse(cost);
         boolean gradients = gradX != null || gradY != null;
         DivergenceResult r;

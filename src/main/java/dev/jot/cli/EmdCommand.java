@@ -53,8 +53,8 @@ final class EmdCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        Weights wa = a == null ? null : Weights.of(SolveCommand.read("--a", a));
-        Weights wb = b == null ? null : Weights.of(SolveCommand.read("--b", b));
+        Weights wa = SolveCommand.weights("--a", a);
+        Weights wb = SolveCommand.weights("--b", b);
         ExactResult r;
         if (costMatrix != null) {
             if (x != null || y != null) {

@@ -58,8 +58,8 @@ final class GwCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Points px = SolveCommand.points("--x", x), py = SolveCommand.points("--y", y);
-        Weights wa = a == null ? null : Weights.of(SolveCommand.read("--a", a));
-        Weights wb = b == null ? null : Weights.of(SolveCommand.read("--b", b));
+        Weights wa = SolveCommand.weights("--a", a);
+        Weights wb = SolveCommand.weights("--b", b);
         GromovWasserstein.Result r = GromovWasserstein.entropic(px, wa, py, wb, CostFunction.parse(cost), epsilon, maxIter, tol);
         if (plan != null) {
             DataFiles.write(plan, r.plan());

@@ -245,6 +245,11 @@ final class SolveCommand implements Callable<Integer> {
         }
     }
 
+    /** Weights from an optional file (null: uniform). */
+    static Weights weights(String option, Path file) throws IOException {
+        return file == null ? null : Weights.of(read(option, file));
+    }
+
     static Points points(String option, Path file) throws IOException {
         return points(option, read(option, file));
     }

@@ -52,11 +52,8 @@ public final class Divergences {
         Objects.requireNonNull(loss, "loss");
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(options, "options");
-        Sinkhorn.checkPoints("x", x);
-        Sinkhorn.checkPoints("y", y);
-        CostFunction.checkSameDimension(x, y);
-        double[] wa = normalised(Sinkhorn.checkWeights("a", a, x.n(), "n"));
-        double[] wb = normalised(Sinkhorn.checkWeights("b", b, y.n(), "m"));
+        double[][] w = checked(x, a, y, b);
+        double[] wa = w[0], wb = w[1];
         return switch (loss) {
             case MMD -> throw new IllegalArgumentException("loss mmd needs a kernel: use Divergences.mmd");
             case TRANSPORT -> transport(x, Weights.of(wa), y, Weights.of(wb), cost, options, gradients);
@@ -76,11 +73,8 @@ public final class Divergences {
         long t0 = System.nanoTime();
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(options, "options");
-        Sinkhorn.checkPoints("x", x);
-        Sinkhorn.checkPoints("y", y);
-        CostFunction.checkSameDimension(x, y);
-        double[] wa = normalised(Sinkhorn.checkWeights("a", a, x.n(), "n"));
-        double[] wb = normalised(Sinkhorn.checkWeights("b", b, y.n(), "m"));
+        double[][] w = checked(x, a, y, b);
+        double[] wa = w[0], wb = w[1];
         SinkhornResult r = Sinkhorn.solve(x, y, Weights.of(wa), Weights.of(wb), cost, options);
         double[] gx = null, gy = null, ga = null, gb = null;
         if (gradients && Double.isFinite(r.dualObjective())) {
@@ -115,8 +109,8 @@ public final class Divergences {
                     + cyy.shape()[0] + " (cyy), got shape " + java.util.Arrays.toString(cxy.shape()));
         }
         int n = (int) cxx.shape()[0], m = (int) cyy.shape()[0];
-        Weights wa = Weights.of(normalised(Sinkhorn.checkWeights("a", a, n, "n")));
-        Weights wb = Weights.of(normalised(Sinkhorn.checkWeights("b", b, m, "m")));
+        Weights wa = Weights.of(Sinkhorn.checkProbabilities("a", a, n, "n"));
+        Weights wb = Weights.of(Sinkhorn.checkProbabilities("b", b, m, "m"));
         SinkhornResult ab = Sinkhorn.solve(cxy, wa, wb, options);
         SinkhornResult aa = Sinkhorn.solve(cxx, wa, wa, options);
         SinkhornResult bb = Sinkhorn.solve(cyy, wb, wb, options);
@@ -180,11 +174,8 @@ public final class Divergences {
     public static DivergenceResult mmd(Points x, Weights a, Points y, Weights b, MmdKernel kernel, boolean gradients) {
         long t0 = System.nanoTime();
         Objects.requireNonNull(kernel, "kernel");
-        Sinkhorn.checkPoints("x", x);
-        Sinkhorn.checkPoints("y", y);
-        CostFunction.checkSameDimension(x, y);
-        double[] wa = normalised(Sinkhorn.checkWeights("a", a, x.n(), "n"));
-        double[] wb = normalised(Sinkhorn.checkWeights("b", b, y.n(), "m"));
+        double[][] w = checked(x, a, y, b);
+        double[] wa = w[0], wb = w[1];
         double[] px = x.array().toDoubleArray(), py = y.array().toDoubleArray();
         int n = x.n(), m = y.n(), d = x.d();
         double[] gx = gradients ? new double[n * d] : null, gy = gradients ? new double[m * d] : null;
@@ -242,11 +233,8 @@ public final class Divergences {
         if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
             throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
         }
-        Sinkhorn.checkPoints("x", x);
-        Sinkhorn.checkPoints("y", y);
-        CostFunction.checkSameDimension(x, y);
-        double[] wa = normalised(Sinkhorn.checkWeights("a", a, x.n(), "n"));
-        double[] wb = normalised(Sinkhorn.checkWeights("b", b, y.n(), "m"));
+        double[][] w = checked(x, a, y, b);
+        double[] wa = w[0], wb = w[1];
         SinkhornOptions opts = options.withEpsilon(epsilon).withPrecision(Precision.F64).withAnnealing(0)
                 .withTolerance(0).withMaxIterations(iterations);
         return unrolledLoss(x, wa, y, wb, cost, opts, loss, iterations, 0, gradients, t0);
@@ -256,9 +244,8 @@ public final class Divergences {
 
     private static DivergenceResult debiased(Points x, double[] wa, Points y, double[] wb, CostFunction cost,
                                              SinkhornOptions options, boolean gradients, long t0) {
-        SinkhornResult ab = Sinkhorn.solve(x, y, Weights.of(wa), Weights.of(wb), cost, options);
-        SinkhornResult aa = Sinkhorn.solveSymmetric(x, Weights.of(wa), cost, options);
-        SinkhornResult bb = Sinkhorn.solveSymmetric(y, Weights.of(wb), cost, options);
+        SinkhornResult[] r = threeSolves(x, wa, y, wb, cost, options);
+        SinkhornResult ab = r[0], aa = r[1], bb = r[2];
         double[] terms = {ab.dualObjective(), aa.dualObjective(), bb.dualObjective()};
         double value = terms[0] - 0.5 * terms[1] - 0.5 * terms[2];
         double[] gx = null, gy = null, ga = null, gb = null;
@@ -293,11 +280,17 @@ public final class Divergences {
         return finish(Loss.DEBIASED, value, terms, List.of(ab, aa, bb), gx, gy, ga, gb, t0);
     }
 
+    /** OT_ε(α, β), and the self-transport terms OT_ε(α, α), OT_ε(β, β) with symmetric updates. */
+    private static SinkhornResult[] threeSolves(Points x, double[] wa, Points y, double[] wb, CostFunction cost,
+                                                SinkhornOptions options) {
+        return new SinkhornResult[]{Sinkhorn.solve(x, y, Weights.of(wa), Weights.of(wb), cost, options),
+                Sinkhorn.solveSymmetric(x, Weights.of(wa), cost, options), Sinkhorn.solveSymmetric(y, Weights.of(wb), cost, options)};
+    }
+
     private static DivergenceResult genevay(Points x, double[] wa, Points y, double[] wb, CostFunction cost,
                                             SinkhornOptions options, long t0) {
-        SinkhornResult ab = Sinkhorn.solve(x, y, Weights.of(wa), Weights.of(wb), cost, options);
-        SinkhornResult aa = Sinkhorn.solveSymmetric(x, Weights.of(wa), cost, options);
-        SinkhornResult bb = Sinkhorn.solveSymmetric(y, Weights.of(wb), cost, options);
+        SinkhornResult[] r = threeSolves(x, wa, y, wb, cost, options);
+        SinkhornResult ab = r[0], aa = r[1], bb = r[2];
         double[] terms = {ab.cost(), aa.cost(), bb.cost()};
         return finish(Loss.GENEVAY, 2 * terms[0] - terms[1] - terms[2], terms, List.of(ab, aa, bb), null, null, null, null, t0);
     }
@@ -448,17 +441,12 @@ public final class Divergences {
         return out;
     }
 
-    /** Weights divided by their total (probability vectors, as the divergences compare). */
-    private static double[] normalised(double[] w) {
-        double s = 0;
-        for (double v : w) {
-            s += v;
-        }
-        double[] out = new double[w.length];
-        for (int k = 0; k < w.length; k++) {
-            out[k] = w[k] / s;
-        }
-        return out;
+    /** Checks two weighted clouds of the same dimension; returns their weights as probability vectors. */
+    private static double[][] checked(Points x, Weights a, Points y, Weights b) {
+        Sinkhorn.checkPoints("x", x);
+        Sinkhorn.checkPoints("y", y);
+        CostFunction.checkSameDimension(x, y);
+        return new double[][]{Sinkhorn.checkProbabilities("a", a, x.n(), "n"), Sinkhorn.checkProbabilities("b", b, y.n(), "m")};
     }
 
     /** v − mean(v): the projection onto the tangent space of the simplex. */

@@ -92,20 +92,19 @@ final class Unrolled {
             double[] cvOnes = p.columnVectors(null);
             double[] uL = us.get(L - 1), vL = vs.get(L);
             if (!gradients) {
-                return new Result(genevay ? genevayAdjoint(p, alpha, uL, beta, vL, invEps, ub, vb, gx, gy)
+                return new Result(genevay ? genevayAdjoint(p, alpha, uL, beta, vL, invEps, ub, vb, null, null)
                         : dualValue(eps, aw, uL, bw, vL), L, settled);
             }
             if (!genevay) {
+                value = dualValue(eps, aw, uL, bw, vL);
                 for (int i = 0; i < n; i++) {
                     if (aw[i] > 0) {
-                        value += eps * aw[i] * uL[i];
                         ub[i] = eps * aw[i];
                         abar[i] = eps * aw[i] * uL[i];
                     }
                 }
                 for (int j = 0; j < m; j++) {
                     if (bw[j] > 0) {
-                        value += eps * bw[j] * vL[j];
                         vb[j] = eps * bw[j];
                         bbar[j] = eps * bw[j] * vL[j];
                     }
@@ -178,7 +177,7 @@ final class Unrolled {
 
     /**
      * Genevay's ⟨P^L, C⟩ and its adjoints: ū = Σ_j P_ij C_ij (rows), v̄ = Σ_i P_ij C_ij (columns), and the
-     * direct C̄ = P·(1 − C/ε) folded into the position gradients.
+     * direct C̄ = P·(1 − C/ε) folded into the position gradients (skipped when gx and gy are null: the value only).
      */
     private static double genevayAdjoint(Pair p, double[] alpha, double[] uL, double[] beta, double[] vL, double invEps,
                                          double[] ub, double[] vb, double[] gx, double[] gy) {
@@ -206,6 +205,9 @@ final class Unrolled {
             }
             p.kernels.rowDotF64(w, rows, m, cvOnes, 0, ub, r0);
             p.kernels.columnAxpyF64(w, rows, m, cvOnes, 0, 0, vb);
+            if (gx == null) {
+                continue;
+            }
             for (long k = 0; k < count; k++) {
                 double ck = c.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
                 e.setAtIndex(ValueLayout.JAVA_DOUBLE, k, e.getAtIndex(ValueLayout.JAVA_DOUBLE, k) * (1.0 - ck * invEps));
@@ -214,7 +216,9 @@ final class Unrolled {
             p.addRowGradient(wg, r0, rows, cvOnes, null, phi, gx);
             p.addColumnParts(wg, r0, rows, null, parts);
         }
-        p.finishColumnGradient(parts, null, phi, gy);
+        if (gy != null) {
+            p.finishColumnGradient(parts, null, phi, gy);
+        }
         double value = 0;
         for (int i = 0; i < n; i++) {
             value += ub[i];

@@ -25,11 +25,7 @@ public final class ExactTransport {
             throw new IllegalArgumentException("the cost matrix must be 2-D, got shape " + Arrays.toString(costMatrix.shape()));
         }
         int n = Math.toIntExact(costMatrix.shape(0)), m = Math.toIntExact(costMatrix.shape(1));
-        long bad = costMatrix.firstNonFinite();
-        if (bad >= 0) {
-            throw new IllegalArgumentException("cost matrix entry [" + bad / m + "][" + bad % m + "] is "
-                    + costMatrix.getFlat(bad) + " (costs must be finite)");
-        }
+        // solve() checks every cost (naming the entry) as it finds the largest
         double[] c = costMatrix.toDoubleArray();
         return solve(a, b, n, m, c);
     }

@@ -56,8 +56,8 @@ public final class GromovWasserstein {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
         }
         int n = c1.length, m = c2.length;
-        double[] a = normalised(Sinkhorn.checkWeights("a", aw, n, "n"));
-        double[] b = normalised(Sinkhorn.checkWeights("b", bw, m, "m"));
+        double[] a = Sinkhorn.checkProbabilities("a", aw, n, "n");
+        double[] b = Sinkhorn.checkProbabilities("b", bw, m, "m");
         // constC = (C1² a) 1ᵀ + 1 (C2² b)ᵀ
         double[] ca = new double[n], cb = new double[m];
         for (int i = 0; i < n; i++) {
@@ -150,17 +150,5 @@ public final class GromovWasserstein {
             }
         }
         return c;
-    }
-
-    private static double[] normalised(double[] w) {
-        double s = 0;
-        for (double v : w) {
-            s += v;
-        }
-        double[] o = new double[w.length];
-        for (int k = 0; k < w.length; k++) {
-            o[k] = w[k] / s;
-        }
-        return o;
     }
 }

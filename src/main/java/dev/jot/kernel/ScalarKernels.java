@@ -205,9 +205,9 @@ public final class ScalarKernels implements SinkhornKernels {
     }
 
     @Override
-    public void columnSumExpF32(MemorySegment tile, int rows, int cols, int c0, int c1, float[] hc, int hcOffset, float invEps,
+    public void columnSumExpF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
                                 float[] shift, float[] acc) {
-        for (int j = c0; j < c1; j++) {
+        for (int j = 0; j < cols; j++) {
             double s = 0;
             for (int r = 0; r < rows; r++) {
                 double z = hc[hcOffset + r] - (double) invEps * tile.getAtIndex(F32, (long) r * cols + j) - shift[j];
@@ -218,9 +218,9 @@ public final class ScalarKernels implements SinkhornKernels {
     }
 
     @Override
-    public void columnSumExpF64(MemorySegment tile, int rows, int cols, int c0, int c1, double[] hc, int hcOffset, double invEps,
+    public void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
                                 double[] shift, double[] acc) {
-        for (int j = c0; j < c1; j++) {
+        for (int j = 0; j < cols; j++) {
             double s = 0;
             for (int r = 0; r < rows; r++) {
                 double z = hc[hcOffset + r] - invEps * tile.getAtIndex(F64, (long) r * cols + j) - shift[j];

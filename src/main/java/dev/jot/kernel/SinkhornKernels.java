@@ -82,27 +82,11 @@ public interface SinkhornKernels {
      * sum's range and redo the column with its maximum as the shift). Exponents below the normal range may
      * give tiny positive terms instead of zeros (at most about 1e-38 each in f32).
      */
-    default void columnSumExpF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
-                                 float[] shift, float[] acc) {
-        columnSumExpF32(tile, rows, cols, 0, cols, hc, hcOffset, invEps, shift, acc);
-    }
-
-    /**
-     * {@link #columnSumExpF32(MemorySegment, int, int, float[], int, float, float[], float[])} for the columns
-     * [c0, c1) only of a tile whose rows are {@code cols} long. A column gets the same bits whichever range it
-     * is summed in as long as c0 is a multiple of 64 (the kernels' vector loops then cover the same columns).
-     */
-    void columnSumExpF32(MemorySegment tile, int rows, int cols, int c0, int c1, float[] hc, int hcOffset, float invEps,
+    void columnSumExpF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
                          float[] shift, float[] acc);
 
     /** {@link #columnSumExpF32} for an f64 tile (exponents clamped at 600; tiny terms at most about 1e-307). */
-    default void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
-                                 double[] shift, double[] acc) {
-        columnSumExpF64(tile, rows, cols, 0, cols, hc, hcOffset, invEps, shift, acc);
-    }
-
-    /** The column range form of {@link #columnSumExpF64(MemorySegment, int, int, double[], int, double, double[], double[])}. */
-    void columnSumExpF64(MemorySegment tile, int rows, int cols, int c0, int c1, double[] hc, int hcOffset, double invEps,
+    void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
                          double[] shift, double[] acc);
 
     // ---- f64 tile algebra for gradients and kernel (MMD) sums ----

@@ -161,6 +161,19 @@ public final class Sinkhorn {
         }
     }
 
+    /** {@link #checkWeights}, then divided by their total: a probability vector (a copy). */
+    public static double[] checkProbabilities(String name, Weights w, int size, String sizeName) {
+        double[] v = checkWeights(name, w, size, sizeName);
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        for (int k = 0; k < v.length; k++) {
+            v[k] /= s;
+        }
+        return v;
+    }
+
     /** Validates weights: finite, non-negative, positive total, the right length. Returns a copy. */
     public static double[] checkWeights(String name, Weights w, int size, String sizeName) {
         if (w == null) {

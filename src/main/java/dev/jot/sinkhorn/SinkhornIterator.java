@@ -40,9 +40,7 @@ public final class SinkhornIterator implements AutoCloseable {
     private boolean rowLseCurrent;
     /** Whether colLse belongs to the current f. */
     private boolean colLseCurrent;
-    /** Column sums from the last fused pass, and the shifts they used, waiting for {@link #updateG()}. */
-    private final double[] colSum;
-    private double[] pendingShift;
+    /** Whether the last fused pass summed the columns for {@link #updateG()}, and whether every sum was trusted. */
     private boolean colPending;
     private boolean colTrusted;
     private int[] levelIterations = new int[0];
@@ -92,7 +90,6 @@ public final class SinkhornIterator implements AutoCloseable {
         colLse = new double[m];
         java.util.Arrays.fill(rowLse, Double.NaN);
         java.util.Arrays.fill(colLse, Double.NaN);
-        colSum = new double[m];
         hRow = new double[m];
         hCol = new double[n];
         hRowF = f32 ? new float[m] : null;
@@ -188,19 +185,17 @@ public final class SinkhornIterator implements AutoCloseable {
 
     void beginFusedUpdate(boolean withColumns) {
         prepareRowSweep();
-        colPending = false;
         double[] shift = withColumns && allFinite(colLse, m) ? colLse : null;
-        pendingShift = sweeps.beginFused(hRow, hRowF, eps, rowLse, logA, shift);
+        colPending = sweeps.beginFused(hRow, hRowF, eps, rowLse, logA, shift) != null;
     }
 
     boolean endFusedUpdate() {
         // the column log-sum-exps for updateG(), written into colLse now (it is only read as the shift
         // guess by the next pass, and updateG() redoes every column exactly if any sum is out of range)
-        colPending = pendingShift != null;
         if (colPending) {
             colLseCurrent = false;
         }
-        colTrusted = colPending && sweeps.endFused(colSum, colLse);
+        colTrusted = colPending && sweeps.endFused(colLse);
         return finishRowSweep();
     }
 

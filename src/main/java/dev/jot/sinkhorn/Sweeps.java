@@ -207,12 +207,13 @@ final class Sweeps implements AutoCloseable {
      */
     private static final long FUSED_MAX_ROW_BYTES = 1 << 16;
 
-    private int stripes() {
+    /** Number of stripes of the fused pass (fixed by n). */
+    int stripeCount() {
         return Math.max(1, Math.min(MAX_STRIPES, geometry.n() / STRIPE_MIN_ROWS));
     }
 
     private void forStripes(java.util.function.IntConsumer stripe) {
-        int count = stripes();
+        int count = stripeCount();
         if (pool == null || count == 1) {
             for (int s = 0; s < count; s++) {
                 stripe.accept(s);
@@ -223,7 +224,7 @@ final class Sweeps implements AutoCloseable {
     }
 
     private void ensureStripeBuffers() {
-        int count = stripes(), m = geometry.m(), n = geometry.n();
+        int count = stripeCount(), m = geometry.m(), n = geometry.n();
         if (stripeD == null) {
             stripeD = new double[count][m];
             if (f32) {
@@ -286,14 +287,9 @@ final class Sweeps implements AutoCloseable {
         return fShift;
     }
 
-    /** Number of stripes of the fused pass (fixed by n). */
-    int stripeCount() {
-        return stripes();
-    }
-
     /** First row of stripe s (stripe s is rows [stripeStart(s), stripeStart(s + 1))). */
     int stripeStart(int s) {
-        return (int) ((long) geometry.n() * s / stripes());
+        return (int) ((long) geometry.n() * s / stripeCount());
     }
 
     /** Rows per tile of the fused pass. */
@@ -327,14 +323,13 @@ final class Sweeps implements AutoCloseable {
         }
     }
 
-    /** Column sums of columns [c0, c1) of a tile (rows [r0, r0 + count)) into stripe s's sums. */
-    private void columnSlice(int s, MemorySegment tile, int r0, int count, int c0, int c1) {
+    /** The shifted column sums of a tile (rows [r0, r0 + count)) into stripe s's sums. */
+    private void columnSums(int s, MemorySegment tile, int r0, int count, float[] hcf, double[] hc, double invEps, double[] shift) {
         final int m = geometry.m();
-        final double invEps = 1.0 / fEps;
         if (f32) {
-            kernels.columnSumExpF32(tile, count, m, c0, c1, hcF, r0, (float) invEps, shiftF, stripeF[s]);
+            kernels.columnSumExpF32(tile, count, m, hcf, r0, (float) invEps, shiftF, stripeF[s]);
         } else {
-            kernels.columnSumExpF64(tile, count, m, c0, c1, hcD, r0, invEps, fShift, stripeD[s]);
+            kernels.columnSumExpF64(tile, count, m, hc, r0, invEps, shift, stripeD[s]);
         }
     }
 
@@ -373,7 +368,7 @@ final class Sweeps implements AutoCloseable {
             clearStripe(s);
         }
         computeHc(r0, count, invEps);
-        columnSlice(s, tile, r0, count, 0, m);
+        columnSums(s, tile, r0, count, hcF, hcD, invEps, fShift);
         afterColumns(s, r0, count);
     }
 
@@ -383,7 +378,7 @@ final class Sweeps implements AutoCloseable {
      *
      * @return whether every column's sum was trusted (otherwise the caller redoes the columns exactly)
      */
-    boolean endFused(double[] colSum, double[] colLse) {
+    boolean endFused(double[] colLse) {
         if (fShift == null) {
             return false;
         }
@@ -399,7 +394,6 @@ final class Sweeps implements AutoCloseable {
                 for (double[] accD : stripeD) {
                     sum += accD[j];
                 }
-                colSum[j] = sum;
                 if (trustedColumnSum(sum)) {
                     colLse[j] = fShift[j] + Math.log(sum);
                 } else {
@@ -433,12 +427,12 @@ final class Sweeps implements AutoCloseable {
      * column maxima, then the sums shifted by them, every term at most 1), so no transpose is needed.
      */
     void columnLogSumExp(double[] hc, float[] hcf, double invEps, double[] out) {
-        final int n = geometry.n(), m = geometry.m();
+        final int m = geometry.m();
         ensureStripeBuffers();
-        final int count = stripes(), tileRows = fusedTileRows();
+        final int count = stripeCount(), tileRows = fusedTileRows();
         // pass 1: maxima per stripe (float maxima in f32 are exact: each z is an f32 value)
         forStripes(s -> {
-            int lo = (int) ((long) n * s / count), hi = (int) ((long) n * (s + 1) / count);
+            int lo = stripeStart(s), hi = stripeStart(s + 1);
             if (f32) {
                 java.util.Arrays.fill(stripeF[s], Float.NEGATIVE_INFINITY);
             } else {
@@ -471,30 +465,12 @@ final class Sweeps implements AutoCloseable {
         }
         // pass 2: the sums shifted by the maxima
         forStripes(s -> {
-            int lo = (int) ((long) n * s / count), hi = (int) ((long) n * (s + 1) / count);
-            double[] accD = stripeD[s];
-            java.util.Arrays.fill(accD, 0.0);
-            float[] accF = f32 ? stripeF[s] : null;
-            if (f32) {
-                java.util.Arrays.fill(accF, 0f);
-            }
-            int sinceFlush = 0;
-            for (int r0 = lo; r0 < hi; r0 += tileRows) {
+            int hi = stripeStart(s + 1);
+            clearStripe(s);
+            for (int r0 = stripeStart(s); r0 < hi; r0 += tileRows) {
                 int c = Math.min(tileRows, hi - r0);
-                MemorySegment tile = geometry.tile(false, r0, c, null);
-                if (f32) {
-                    kernels.columnSumExpF32(tile, c, m, hcf, r0, (float) invEps, shiftF, accF);
-                    sinceFlush += c;
-                    if (sinceFlush >= FLUSH_ROWS || r0 + c >= hi) {
-                        for (int j = 0; j < m; j++) {
-                            accD[j] += accF[j];
-                            accF[j] = 0f;
-                        }
-                        sinceFlush = 0;
-                    }
-                } else {
-                    kernels.columnSumExpF64(tile, c, m, hc, r0, invEps, shift, accD);
-                }
+                columnSums(s, geometry.tile(false, r0, c, null), r0, c, hcf, hc, invEps, shift);
+                afterColumns(s, r0, c);
             }
         });
         for (int j = 0; j < m; j++) {

@@ -474,14 +474,13 @@ public final class VectorKernels implements SinkhornKernels {
      * cache: the row sweep has just read it), then added to {@code acc} once per tile.
      */
     @Override
-    public void columnSumExpF32(MemorySegment tile, int rows, int cols, int c0, int c1, float[] hc, int hcOffset, float invEps,
+    public void columnSumExpF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
                                 float[] shift, float[] acc) {
         final FloatVector negInv = FloatVector.broadcast(FS, -invEps);
-        // vectors cover [c0, min(c1, loopBound(cols))): the same columns whatever the range, for c0 a multiple of 64
-        final int bound = Math.min(c1, FS.loopBound(cols));
+        final int bound = FS.loopBound(cols);
         final long stride = (long) cols * Float.BYTES;
-        int j = c0;
-        for (; j + FL <= bound; j += FL) {
+        int j = 0;
+        for (; j < bound; j += FL) {
             final FloatVector s = FloatVector.fromArray(FS, shift, j);
             FloatVector sum = FloatVector.zero(FS);
             long at = (long) j * Float.BYTES;
@@ -491,7 +490,7 @@ public final class VectorKernels implements SinkhornKernels {
             }
             sum.add(FloatVector.fromArray(FS, acc, j)).intoArray(acc, j);
         }
-        for (; j < c1; j++) {
+        for (; j < cols; j++) {
             double total = 0;
             for (int r = 0; r < rows; r++) {
                 double z = hc[hcOffset + r] - (double) invEps * tile.get(F32, ((long) r * cols + j) * Float.BYTES) - shift[j];
@@ -502,13 +501,13 @@ public final class VectorKernels implements SinkhornKernels {
     }
 
     @Override
-    public void columnSumExpF64(MemorySegment tile, int rows, int cols, int c0, int c1, double[] hc, int hcOffset, double invEps,
+    public void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
                                 double[] shift, double[] acc) {
         final DoubleVector negInv = DoubleVector.broadcast(DS, -invEps);
-        final int bound = Math.min(c1, DS.loopBound(cols));
+        final int bound = DS.loopBound(cols);
         final long stride = (long) cols * Double.BYTES;
-        int j = c0;
-        for (; j + DL <= bound; j += DL) {
+        int j = 0;
+        for (; j < bound; j += DL) {
             final DoubleVector s = DoubleVector.fromArray(DS, shift, j);
             DoubleVector sum = DoubleVector.zero(DS);
             long at = (long) j * Double.BYTES;
@@ -518,7 +517,7 @@ public final class VectorKernels implements SinkhornKernels {
             }
             sum.add(DoubleVector.fromArray(DS, acc, j)).intoArray(acc, j);
         }
-        for (; j < c1; j++) {
+        for (; j < cols; j++) {
             double total = 0;
             for (int r = 0; r < rows; r++) {
                 double z = hc[hcOffset + r] - invEps * tile.get(F64, ((long) r * cols + j) * Double.BYTES) - shift[j];
