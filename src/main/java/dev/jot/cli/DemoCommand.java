@@ -3,13 +3,12 @@ package dev.jot.cli;
 import dev.jot.data.Points;
 import dev.jot.data.Precision;
 import dev.jot.data.Weights;
+import dev.jot.examples.BlogFigures;
 import dev.jot.geometry.CostFunction;
 import dev.jot.sinkhorn.Sinkhorn;
 import dev.jot.sinkhorn.SinkhornOptions;
 import dev.jot.sinkhorn.SinkhornResult;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -28,6 +27,13 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "f64", description = "f32 or f64; default: ${DEFAULT-VALUE}")
     String precision;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "jot-demo",
+            description = "where the figures (PNG) are written; default: ${DEFAULT-VALUE}")
+    java.nio.file.Path outDir;
+
+    @Option(names = "--no-figures", description = "print the values only; write no pictures")
+    boolean noFigures;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.println("3. Blog post: the two moons (make_moons, 30 points, no noise, shuffled with seed 0), epsilon 0.1");
-        Points[] moons = moons(30, new Random(0));
+        Points[] moons = BlogFigures.moons(30, new Random(0));
         SinkhornResult conv = Sinkhorn.solve(moons[0], moons[1], null, null, CostFunction.SQUARED_EUCLIDEAN, base.withEpsilon(0.1));
         SinkhornResult early = Sinkhorn.solve(moons[0], moons[1], null, null, CostFunction.SQUARED_EUCLIDEAN,
                 base.withEpsilon(0.1).withTolerance(0).withMaxIterations(40));
@@ -80,36 +86,19 @@ final class DemoCommand implements Callable<Integer> {
         out.println("   document (exact, ot.emd):             [[0.2, 0.3], [0.0, 0.5]]             0.3");
         out.println();
         out.printf(Locale.ROOT, "%s kernels; all solved in %.0f ms%n", conv.kernels(), (System.nanoTime() - t0) / 1e6);
+        if (!noFigures) {
+            out.println();
+            out.println("Figures (the blog post's), written to " + outDir + ":");
+            for (BlogFigures.Figure f : BlogFigures.write(outDir, base)) {
+                out.printf(Locale.ROOT, "   %-32s %s%n", f.file().getFileName(), f.caption());
+            }
+        }
         return 0;
     }
 
     /** 5 points (i, 0) against 5 points (i, k). */
     private static SinkhornResult lines(int k, SinkhornOptions options) {
-        double[][] x = new double[5][], y = new double[5][];
-        for (int i = 0; i < 5; i++) {
-            x[i] = new double[]{i, 0};
-            y[i] = new double[]{i, k};
-        }
-        return Sinkhorn.solve(Points.of(x), Points.of(y), null, null, CostFunction.SQUARED_EUCLIDEAN, options);
-    }
-
-    /**
-     * scikit-learn's {@code make_moons(n, noise=0)}: the upper half circle (class 0) and the lower,
-     * shifted one (class 1), each point list shuffled.
-     */
-    static Points[] moons(int n, Random rnd) {
-        int outer = n / 2, inner = n - outer;
-        List<double[]> a = new ArrayList<>(), b = new ArrayList<>();
-        for (int i = 0; i < outer; i++) {
-            double t = Math.PI * i / (outer - 1);
-            a.add(new double[]{Math.cos(t), Math.sin(t)});
-        }
-        for (int i = 0; i < inner; i++) {
-            double t = Math.PI * i / (inner - 1);
-            b.add(new double[]{1 - Math.cos(t), 1 - Math.sin(t) - 0.5});
-        }
-        java.util.Collections.shuffle(a, rnd);
-        java.util.Collections.shuffle(b, rnd);
-        return new Points[]{Points.of(a.toArray(new double[0][])), Points.of(b.toArray(new double[0][]))};
+        Points[] xy = BlogFigures.lines(k);
+        return Sinkhorn.solve(xy[0], xy[1], null, null, CostFunction.SQUARED_EUCLIDEAN, options);
     }
 }

@@ -135,8 +135,15 @@ public final class Gaussians {
         return r;
     }
 
-    /** S = V·diag(values)·Vᵀ. */
-    record Eigen(double[] values, double[][] vectors) {
+    /**
+     * An eigendecomposition S = V·diag(values)·Vᵀ of a symmetric matrix: {@code vectors[i][t]} is component i
+     * of the unit eigenvector of {@code values[t]} (the eigenvectors are the columns). Values are in no
+     * particular order. For a covariance these are the principal axes and variances (PCA).
+     *
+     * @param values the eigenvalues
+     * @param vectors the eigenvectors, as columns
+     */
+    public record Eigen(double[] values, double[][] vectors) {
         double[][] apply(java.util.function.DoubleUnaryOperator f) {
             int d = values.length;
             double[][] r = new double[d][d];
@@ -153,9 +160,25 @@ public final class Gaussians {
         }
     }
 
-    /** Cyclic Jacobi eigendecomposition of a symmetric matrix. */
-    static Eigen eigen(double[][] s) {
+    /**
+     * The eigendecomposition of a symmetric matrix by cyclic Jacobi rotations (accurate to rounding for the
+     * small matrices of this class: covariances of a few dimensions).
+     *
+     * @throws IllegalArgumentException if {@code s} is not square or holds a non-finite entry
+     */
+    public static Eigen eigen(double[][] s) {
         int d = s.length;
+        for (int i = 0; i < d; i++) {
+            if (s[i] == null || s[i].length != d) {
+                throw new IllegalArgumentException("matrix must be square: row " + i + " has "
+                        + (s[i] == null ? "no" : s[i].length) + " entries, expected " + d);
+            }
+            for (double v : s[i]) {
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException("matrix row " + i + " holds " + v);
+                }
+            }
+        }
         double[][] a = new double[d][];
         for (int i = 0; i < d; i++) {
             a[i] = s[i].clone();

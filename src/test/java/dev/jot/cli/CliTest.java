@@ -133,8 +133,9 @@ class CliTest {
     // ---- demo, help, version ----------------------------------------------------------------------
 
     @Test
-    void demoPrintsTheDocumentsValues() {
-        Run r = jot("demo");
+    void demoPrintsTheDocumentsValues() throws IOException {
+        Path figures = dir.resolve("figures");
+        Run r = jot("demo", "--out", figures.toString());
         assertEquals(0, r.code(), r.toString());
         assertEquals("", r.err());
         // section 1: "   <eps>   <JOT cost>   <document>   <iterations>   <converged>"
@@ -154,6 +155,29 @@ class CliTest {
         String early = r.out().lines().filter(l -> l.contains("stopped after 40 iterations")).findFirst().orElseThrow();
         String value = early.replaceAll(".*iterations:\\s+([0-9.]+).*", "$1");
         assertEquals("1.714", String.format(Locale.ROOT, "%.3f", Double.parseDouble(value)), early);
+
+        // the figures: each file the summary names is a readable PNG of a sensible size, and nothing else is left
+        List<String> named = r.out().lines().map(String::strip).filter(l -> l.endsWith(".png") || l.contains(".png "))
+                .map(l -> l.split("\\s+")[0]).toList();
+        assertEquals(List.of("lines-cost.png", "lines-coupling-eps0.1.png", "lines-assignment-eps0.1.png",
+                "lines-coupling-eps1.png", "lines-assignment-eps1.png", "moons-assignment.png", "cost-vs-epsilon.png"), named);
+        try (Stream<Path> files = Files.list(figures)) {
+            assertEquals(named.stream().sorted().toList(), files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary files are left beside the pictures");
+        }
+        for (String name : named) {
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(figures.resolve(name).toFile());
+            assertTrue(img != null && img.getWidth() >= 400 && img.getHeight() >= 300, name);
+        }
+    }
+
+    @Test
+    void demoWithoutFiguresWritesNothing() {
+        Path figures = dir.resolve("none");
+        Run r = jot("demo", "--no-figures", "--out", figures.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertFalse(Files.exists(figures));
+        assertFalse(r.out().contains(".png"), r.out());
     }
 
     static int indexOfPrefix(List<String> lines, String prefix) {
@@ -182,7 +206,7 @@ class CliTest {
     /** The demo's moons are scikit-learn's make_moons(30, noise=0) up to order, and give the seeds' cost. */
     @Test
     void demoMoonsAreMakeMoons() {
-        Points[] m = DemoCommand.moons(30, new Random(0));
+        Points[] m = dev.jot.examples.BlogFigures.moons(30, new Random(0));
         assertEquals(15, m[0].n());
         assertEquals(15, m[1].n());
         double[][] outer = new double[15][], inner = new double[15][];
