@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jot", mixinStandardHelpOptions = true, versionProvider = Jot.Version.class,
         description = "Optimal transport on the JVM: entropic (Sinkhorn) transport between point clouds or histograms.",
-        subcommands = {SolveCommand.class, DivergenceCommand.class, EmdCommand.class, GwCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SolveCommand.class, DivergenceCommand.class, EmdCommand.class, GwCommand.class, DemoCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
 public final class Jot implements Runnable {
     /** Exit code for bad input. */
     public static final int BAD_INPUT = 2;
