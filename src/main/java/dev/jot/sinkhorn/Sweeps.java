@@ -7,8 +7,6 @@ import dev.jot.geometry.PointCloudGeometry;
 import java.lang.foreign.Arena;
 import dev.jot.kernel.SinkhornKernels;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * Runs the kernel sweeps of one solve over a geometry, tile by tile, on one or more threads.
@@ -25,7 +23,8 @@ final class Sweeps implements AutoCloseable {
 
     private final Geometry geometry;
     private final SinkhornKernels kernels;
-    private final ForkJoinPool pool;
+    /** The threads of this solve's parallel loops, or null for one thread. */
+    private final Team pool;
     private final boolean f32;
 
     Sweeps(Geometry geometry, SinkhornKernels kernels, int threads) {
@@ -33,7 +32,7 @@ final class Sweeps implements AutoCloseable {
         this.kernels = kernels;
         this.f32 = geometry.precision() == Precision.F32;
         long work = (long) geometry.n() * geometry.m();
-        this.pool = threads > 1 && work >= PARALLEL_THRESHOLD ? new ForkJoinPool(threads) : null;
+        this.pool = threads > 1 && work >= PARALLEL_THRESHOLD ? new Team(threads) : null;
         if (geometry.materialized()) {
             arena = null;
             scratch = null;
@@ -98,31 +97,7 @@ final class Sweeps implements AutoCloseable {
             return;
         }
         final int br = blockRows;
-        pool.invoke(new Range(0, blocks, br, total, block));
-    }
-
-    private static final class Range extends RecursiveAction {
-        final int lo, hi, blockRows, total;
-        final Block block;
-
-        Range(int lo, int hi, int blockRows, int total, Block block) {
-            this.lo = lo;
-            this.hi = hi;
-            this.blockRows = blockRows;
-            this.total = total;
-            this.block = block;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                int r0 = lo * blockRows;
-                block.run(r0, Math.min(blockRows, total - r0));
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Range(lo, mid, blockRows, total, block), new Range(mid, hi, blockRows, total, block));
-        }
+        pool.run(blocks, b -> block.run(b * br, Math.min(br, total - b * br)));
     }
 
     /**
@@ -220,7 +195,7 @@ final class Sweeps implements AutoCloseable {
             }
             return;
         }
-        pool.invoke(new Range(0, count, 1, count, (s, one) -> stripe.accept(s)));
+        pool.run(count, stripe);
     }
 
     private void ensureStripeBuffers() {
@@ -407,7 +382,7 @@ final class Sweeps implements AutoCloseable {
                 work.run(b, 1);
             }
         } else {
-            pool.invoke(new Range(0, blocks, 1, blocks, work));
+            pool.run(blocks, b -> work.run(b, 1));
         }
         for (boolean b : ok) {
             if (!b) {
