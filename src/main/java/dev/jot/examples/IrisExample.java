@@ -235,7 +235,10 @@ public final class IrisExample {
         return fits;
     }
 
-    /** One fit: Adam on (A_k, α_k) from A_k = I and α_k = the k-means centres. */
+    /**
+     * One fit: Adam on (A_k, α_k) from A_k = I and α_k = the k-means centres. The picture is rewritten at
+     * each progress line, so an interrupted run leaves the fit as it stood.
+     */
     static Fit fit(Data data, double[][] start, Setting s, Config c, PrintWriter progress) {
         long t0 = System.nanoTime();
         int d = 3, m = c.samples();
@@ -253,7 +256,7 @@ public final class IrisExample {
         double[] x = new double[m * d];
         double[] grad = new double[theta.length];
         double loss = Double.NaN, recent = 0;
-        int every = Math.max(1, c.steps() / 6);
+        int every = Math.max(1, Math.min(500, c.steps() / 6)); // a progress line, and the picture so far
         SinkhornOptions options = SinkhornOptions.epsilon(s.epsilon() == 0 ? 1 : s.epsilon());
         for (int step = 1; step <= c.steps(); step++) {
             for (int i = 0; i < m; i++) {
@@ -293,11 +296,22 @@ public final class IrisExample {
                 progress.flush();
                 recent = 0;
             }
+            if (step % every == 0 && step < c.steps()) {
+                snapshot(theta, data, s, c, true); // Ctrl-C leaves the fit so far
+            }
         }
-        // rows in the order of the centres' first principal coordinate
+        Snapshot last = snapshot(theta, data, s, c, true);
+        return new Fit(s, last.a, last.centres, table(data, last.a, last.centres), loss, (System.nanoTime() - t0) / 1e9, last.picture);
+    }
+
+    private record Snapshot(double[][][] a, double[][] centres, Path picture) {
+    }
+
+    /** The model as it stands, ellipses in the order of their centres' first coordinate; its picture if asked. */
+    private static Snapshot snapshot(double[] theta, Data data, Setting s, Config c, boolean draw) {
+        final int d = 3;
         Integer[] order = {0, 1, 2};
-        double[] th = theta;
-        Arrays.sort(order, Comparator.comparingDouble(k -> th[k * 12 + 9]));
+        Arrays.sort(order, Comparator.comparingDouble(k -> theta[k * 12 + 9]));
         double[][][] a = new double[K][d][d];
         double[][] centres = new double[K][d];
         for (int i = 0; i < K; i++) {
@@ -309,11 +323,9 @@ public final class IrisExample {
                 }
             }
         }
-        int[][] table = table(data, a, centres);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        Path picture = c.out() == null ? null
+        Path picture = c.out() == null || !draw ? null
                 : Plots.write(pictures(data, a, centres, s), 1, 3, c.out().resolve("iris-" + s.label() + ".png"));
-        return new Fit(s, a, centres, table, loss, seconds, picture);
+        return new Snapshot(a, centres, picture);
     }
 
     /** Entry (i, j): how many points of class j lie inside ellipse i, {p : |A_i⁻¹(p − α_i)| ≤ 1}. */

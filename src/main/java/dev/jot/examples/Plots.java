@@ -29,8 +29,20 @@ public final class Plots {
     private Plots() {
     }
 
+    /** Temporary files being written; a shutdown hook (Ctrl-C) removes them, so no half picture is left. */
+    private static final java.util.Set<Path> IN_PROGRESS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static {
         System.setProperty("java.awt.headless", "true");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : IN_PROGRESS) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // the JVM is exiting: nothing more can be done
+                }
+            }
+        }, "jot-plots-cleanup"));
     }
 
     /** Colours for classes and clouds: blue, orange, green, red, purple. */
@@ -129,6 +141,7 @@ public final class Plots {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".part");
+            IN_PROGRESS.add(tmp);
             try {
                 if (!ImageIO.write(image, "png", tmp.toFile())) {
                     throw new IOException("no PNG writer in this JVM");
@@ -140,6 +153,7 @@ public final class Plots {
                 }
             } finally {
                 Files.deleteIfExists(tmp);
+                IN_PROGRESS.remove(tmp);
             }
             return file;
         } catch (IOException e) {

@@ -78,6 +78,38 @@ class IrisExampleTest {
         assertTrue(first[0] < -2 && first[1] > 0 && first[2] > first[1], Arrays.toString(first));
     }
 
+    /**
+     * Ctrl-C (SIGTERM here) during {@code jot example iris} leaves the pictures finished so far, whole, and
+     * no temporary file beside them.
+     */
+    @Test
+    void interruptedRunLeavesWholePictures() throws Exception {
+        String javaExe = ProcessHandle.current().info().command().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(javaExe != null, "cannot locate the java executable");
+        List<String> cmd = new java.util.ArrayList<>(List.of(javaExe, "-cp", System.getProperty("java.class.path"),
+                "dev.jot.cli.Jot", "example", "iris", "--steps", "100000", "--samples", "30", "--epsilon", "0.1", "--sigma", "0.5",
+                "--out", dir.toString()));
+        // the MMD fit comes first and writes its picture every 500 steps; stop the run at the first one
+        Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+        Path first = dir.resolve("iris-mmd.png");
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        try {
+            while (!java.nio.file.Files.exists(first) && proc.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } finally {
+            proc.destroy();
+            proc.waitFor();
+        }
+        assertTrue(java.nio.file.Files.exists(first), java.nio.file.Files.readString(dir.resolve("log.txt")));
+        BufferedImage img = ImageIO.read(first.toFile());
+        assertTrue(img != null && img.getWidth() >= 1200, "a whole picture");
+        try (var files = java.nio.file.Files.list(dir)) {
+            List<String> left = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".part")).toList();
+            assertEquals(List.of(), left, "no temporary file left");
+        }
+    }
+
     /** The paper's Table 1 at ε = 0.1 gives each ellipse its own class; so must the fit with the default seed. */
     @Test
     @Tag("heavy")
