@@ -350,6 +350,7 @@ public final class DigitsExample {
         }
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            tmp.toFile().deleteOnExit(); // an interrupt while writing leaves no half-written file
             if (!ImageIO.write(img, "png", tmp.toFile())) {
                 throw new IOException("no PNG writer");
             }

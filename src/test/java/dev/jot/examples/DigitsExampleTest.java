@@ -68,7 +68,7 @@ class DigitsExampleTest {
 
     @Test
     void sameConfigurationGivesTheSameLosses(@TempDir Path dir) {
-        var config = new DigitsExample.Config(5, 200, 16, 1e-2, List.of(new DigitsExample.Setting(1, 3, 1)), dir, 1);
+        var config = new DigitsExample.Config(5, 200, 16, 1e-2, List.of(new DigitsExample.Setting(1, 1, 1)), dir, 1);
         List<double[]> a = new ArrayList<>(), b = new ArrayList<>();
         DigitsExample.run(config, new PrintWriter(new StringWriter()), a);
         DigitsExample.run(config, new PrintWriter(new StringWriter()), b);
