@@ -1,5 +1,6 @@
 package dev.jot.cli;
 
+import dev.jot.examples.DigitsExample;
 import dev.jot.examples.IrisExample;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 /** {@code jot example}: the experiments of Genevay, Peyré and Cuturi (2018), with tables and pictures. */
 @Command(name = "example", mixinStandardHelpOptions = true,
         description = "Runs an experiment of Genevay, Peyre and Cuturi (2018) on built-in data.",
-        subcommands = {ExampleCommand.Iris.class, CommandLine.HelpCommand.class})
+        subcommands = {ExampleCommand.Iris.class, ExampleCommand.Digits.class, CommandLine.HelpCommand.class})
 final class ExampleCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -102,6 +103,69 @@ final class ExampleCommand implements Runnable {
             }
             o.println();
             o.flush();
+        }
+    }
+
+    /** {@code jot example digits}: §4.2 at offline scale, a generator of 8×8 digits and Figure 3's latent grid. */
+    @Command(name = "digits", mixinStandardHelpOptions = true,
+            description = "Section 4.2 at offline scale: trains a 2-layer perceptron generator (latent z uniform in [0,1]^2) "
+                    + "with the Sinkhorn loss on the 1797 8x8 digits, mini-batches of 200, for each (epsilon, L) setting; "
+                    + "writes the generated digits on a 20x20 grid of latent points, rewritten every epoch.")
+    static final class Digits implements Callable<Integer> {
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = "jot-examples",
+                description = "where the pictures (PNG) are written; default: ${DEFAULT-VALUE}")
+        Path out;
+
+        @Option(names = "--setting", paramLabel = "EPS:L:EPOCHS", split = ",",
+                description = "the (epsilon, L, epochs) settings, comma-separated; default: 1:10:100,0.1:100:25 (the paper's "
+                        + "(epsilon, L) pairs, epochs to finish in a few minutes)")
+        List<String> settings;
+
+        @Option(names = "--hidden", paramLabel = "H", description = "hidden units; default: 500")
+        Integer hidden;
+
+        @Option(names = "--learning-rate", paramLabel = "R", description = "Adam's step; default: 0.005")
+        Double rate;
+
+        @Option(names = "--seed", paramLabel = "S", description = "default: 1")
+        Long seed;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            DigitsExample.Config d = DigitsExample.Config.defaults(out);
+            List<DigitsExample.Setting> list = d.settings();
+            if (settings != null) {
+                list = new ArrayList<>();
+                for (String t : settings) {
+                    String[] p = t.split(":");
+                    if (p.length != 3) {
+                        throw new IllegalArgumentException("--setting must be EPS:L:EPOCHS, got '" + t + "'");
+                    }
+                    try {
+                        list.add(new DigitsExample.Setting(Double.parseDouble(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--setting must be EPS:L:EPOCHS with numbers, got '" + t + "'");
+                    }
+                }
+            }
+            DigitsExample.Config c = new DigitsExample.Config(seed == null ? d.seed() : seed, d.batch(),
+                    hidden == null ? d.hidden() : hidden, rate == null ? d.learningRate() : rate, list, out, d.pictureEvery());
+            o.printf(Locale.ROOT, "Digits (Alpaydin and Kaynak 1998; UCI, CC BY 4.0): 1797 images of 8x8 pixels in [0, 1];"
+                    + " generator z in [0,1]^2 -> %d ReLU -> 64 sigmoid, Adam (rate %s), mini-batches of %d;%n"
+                    + "loss: the Sinkhorn (Genevay) loss of L iterations, cost |x-y|^2; pictures in %s, rewritten every epoch%n%n",
+                    c.hidden(), Json.repr(c.learningRate()), c.batch(), out);
+            o.flush();
+            long t0 = System.nanoTime();
+            List<Path> files = DigitsExample.run(c, o);
+            o.printf(Locale.ROOT, "%nwritten in %.0f s:%n", (System.nanoTime() - t0) / 1e9);
+            for (Path f : files) {
+                o.println("  " + f);
+            }
+            return 0;
         }
     }
 }

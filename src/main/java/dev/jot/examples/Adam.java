@@ -5,18 +5,16 @@ package dev.jot.examples;
  * correction.
  */
 final class Adam {
-    private final double rate;
     private final double[] m, v;
     private int t;
 
-    Adam(int size, double rate) {
-        this.rate = rate;
+    Adam(int size) {
         this.m = new double[size];
         this.v = new double[size];
     }
 
     /** θ ← θ − rate·m̂/(√v̂ + ε̂) for the gradient g. */
-    void step(double[] theta, double[] g) {
+    void step(double[] theta, double[] g, double rate) {
         t++;
         double c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
         for (int i = 0; i < theta.length; i++) {

@@ -16,17 +16,14 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
-import javax.imageio.ImageIO;
 
 /**
  * Genevay, Peyré and Cuturi's generative model (2018, §4.2 and Figure 3) at offline scale: a two-layer
@@ -348,19 +345,6 @@ public final class DigitsExample {
                 }
             }
         }
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            tmp.toFile().deleteOnExit(); // an interrupt while writing leaves no half-written file
-            if (!ImageIO.write(img, "png", tmp.toFile())) {
-                throw new IOException("no PNG writer");
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        Plots.write(img, file); // atomically; Ctrl-C leaves no half-written file
     }
 }

@@ -18,9 +18,7 @@ final class Generator {
     private final int oW2;
     private final int oB2;
     // Adam state
-    private final double[] m1;
-    private final double[] m2;
-    private int t;
+    private final Adam optimizer;
 
     Generator(int hidden, int out) {
         this.hidden = hidden;
@@ -29,8 +27,7 @@ final class Generator {
         oW2 = oB1 + hidden;
         oB2 = oW2 + hidden * out;
         theta = new double[oB2 + out];
-        m1 = new double[theta.length];
-        m2 = new double[theta.length];
+        optimizer = new Adam(theta.length);
     }
 
     /** Number of parameters. */
@@ -146,14 +143,6 @@ final class Generator {
 
     /** One Adam step (β₁ = 0.9, β₂ = 0.999, ε = 1e-8, bias-corrected) along {@code grad}. */
     void adam(double[] grad, double lr) {
-        final double b1 = 0.9, b2 = 0.999, tiny = 1e-8;
-        t++;
-        double c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
-        for (int k = 0; k < theta.length; k++) {
-            double g = grad[k];
-            m1[k] = b1 * m1[k] + (1 - b1) * g;
-            m2[k] = b2 * m2[k] + (1 - b2) * g * g;
-            theta[k] -= lr * (m1[k] / c1) / (Math.sqrt(m2[k] / c2) + tiny);
-        }
+        optimizer.step(theta, grad, lr);
     }
 }

@@ -250,7 +250,7 @@ public final class IrisExample {
             }
         }
         Points y = Points.of(data.points());
-        Adam adam = new Adam(theta.length, c.learningRate());
+        Adam adam = new Adam(theta.length);
         Random rnd = new Random(c.seed() * 31 + s.label().hashCode());
         double[] z = new double[m * d];
         double[] x = new double[m * d];
@@ -288,7 +288,7 @@ public final class IrisExample {
                     }
                 }
             }
-            adam.step(theta, grad);
+            adam.step(theta, grad, c.learningRate());
             if (progress != null && (step % every == 0 || step == c.steps())) {
                 int count = step % every == 0 ? every : step % every;
                 progress.printf(Locale.ROOT, "  %-7s step %4d/%d   loss %.5f (mean of the last %d)   %.1f s%n", s.label(), step,
