@@ -33,9 +33,12 @@ public final class ExactTransport {
     /** {@link #emd(Weights, Weights, NdArray)} for a cost matrix given as rows. */
     public static ExactResult emd(double[] a, double[] b, double[][] costMatrix) {
         Objects.requireNonNull(costMatrix, "costMatrix");
-        int n = costMatrix.length, m = n == 0 ? 0 : costMatrix[0].length;
+        int n = costMatrix.length, m = n == 0 || costMatrix[0] == null ? 0 : costMatrix[0].length;
         double[] c = new double[n * m];
         for (int i = 0; i < n; i++) {
+            if (costMatrix[i] == null) {
+                throw new IllegalArgumentException("cost matrix row " + i + " is null");
+            }
             if (costMatrix[i].length != m) {
                 throw new IllegalArgumentException("cost matrix row " + i + " has " + costMatrix[i].length + " entries, row 0 has " + m);
             }
@@ -56,6 +59,10 @@ public final class ExactTransport {
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < m; j++) {
                 c[i * m + j] = cost.cost(px, i, py, j, d);
+                if (!Double.isFinite(c[i * m + j])) {
+                    throw new IllegalArgumentException("the cost between x[" + i + "] and y[" + j + "] is " + c[i * m + j]
+                            + ": the points' extent overflows the cost; rescale the points");
+                }
             }
         }
         return solve(a, b, n, m, c);

@@ -73,7 +73,8 @@ public final class OneDimensional {
 
     /**
      * The monotone map at each x_i, T(x_i) = Σ_j P_ij·y_j / a_i (G⁻¹∘F averaged over the mass of x_i, which is
-     * exactly G⁻¹(F(x_i)) wherever that mass lands on one target).
+     * exactly G⁻¹(F(x_i)) wherever that mass lands on one target). A point of weight 0 carries no mass and
+     * has no image: its entry is NaN.
      */
     public static double[] map(double[] x, double[] a, double[] y, double[] b) {
         SparsePlan plan = plan(x, a, y, b);
@@ -109,6 +110,9 @@ public final class OneDimensional {
         }
         if (!(s > 0)) {
             throw new IllegalArgumentException(name + " sums to " + s + " (weights need a positive total)");
+        }
+        if (s == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException(name + " sums to Infinity (the total overflows f64; rescale the weights)");
         }
         double[] o = new double[w.length];
         for (int i = 0; i < w.length; i++) {
