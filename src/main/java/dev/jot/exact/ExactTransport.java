@@ -91,7 +91,11 @@ public final class ExactTransport {
             maxAbs = Math.max(maxAbs, Math.abs(c[k]));
         }
         final int cols = m;
-        NetworkSimplex ns = new NetworkSimplex(a, b, (i, j) -> c[i * cols + j], maxAbs);
+        // the simplex runs on costs scaled by a power of two (exactly) to a largest |cost| in [1, 2): its pricing
+        // tolerance and artificial costs are relative to that, so costs of 1e-60 are not all "zero" and costs
+        // near the largest double do not overflow the artificial arcs
+        final double unit = maxAbs > 0 ? Math.scalb(1.0, -Math.getExponent(maxAbs)) : 1.0;
+        NetworkSimplex ns = new NetworkSimplex(a, b, (i, j) -> c[i * cols + j] * unit, maxAbs * unit);
         long limit = Math.max(1_000_000L, 200L * (n + m) * (long) Math.max(1, Math.log(n + m)));
         boolean optimal = ns.run(limit);
         int cap = n + m;
@@ -116,6 +120,14 @@ public final class ExactTransport {
             status = "infeasible: " + art + " of the mass could not be placed";
         }
         return new ExactResult(n, m, cost[0], Arrays.copyOf(rows, k), Arrays.copyOf(colIdx, k), Arrays.copyOf(vals, k),
-                ns.f(), ns.g(), optimal, status, ns.pivots(), (System.nanoTime() - t0) / 1e6);
+                unscaled(ns.f(), unit), unscaled(ns.g(), unit), optimal, status, ns.pivots(), (System.nanoTime() - t0) / 1e6);
+    }
+
+    /** v / unit, in place (exact: unit is a power of two). */
+    private static double[] unscaled(double[] v, double unit) {
+        for (int k = 0; k < v.length; k++) {
+            v[k] /= unit;
+        }
+        return v;
     }
 }
