@@ -44,7 +44,12 @@ public final class Gaussians {
         for (int k = 0; k < d; k++) {
             tr += t1[k][k] + t2[k][k] - 2 * cross[k][k];
         }
-        return mean + scale * Math.max(0, tr);
+        double w2 = mean + scale * Math.max(0, tr);
+        if (w2 == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("W2^2 overflows f64 (|m1 - m2|^2 = " + mean + ", covariances up to " + scale
+                    + "); rescale the inputs");
+        }
+        return w2;
     }
 
     /** The optimal (Monge) map from N(m1, s1) to N(m2, s2); s1 must be positive definite. */

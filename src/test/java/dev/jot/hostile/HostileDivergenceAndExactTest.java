@@ -277,6 +277,8 @@ class HostileDivergenceAndExactTest {
                         new Answers(number(fromOnePoint(2, YS), 1e-12), "Σ_j b_j |2 − y_j|²")),
                 c("1-D: coordinates of 1e30, p = 1 (= 1e30 · W_1 at scale 1)", () -> OneDimensional.wasserstein(times(1e30, XS), null, times(1e30, YS), null, 1),
                         new Answers(number(1e30 * w1, 1e-12), "1e30 · 0.5")),
+                c("1-D: coordinates of 1e200, p = 2 (W_2² ≈ 1e400 overflows)", () -> OneDimensional.wasserstein(new double[]{1e200, -1e200}, null,
+                        YS, null, 2), new Rejects("overflows", "p = 2.0")),
                 // ---- sliced
                 c("sliced: no projections", () -> Sliced.wassersteinPower(X3, null, Y3, null, 2, 0, 1), new Rejects("projections", "0")),
                 c("sliced: mismatched dimensions", () -> Sliced.wassersteinPower(X3, null, Points.of(1, 2, new double[2]), null, 2, 4, 1),
@@ -286,6 +288,8 @@ class HostileDivergenceAndExactTest {
                 c("sliced: NaN coordinate", () -> Sliced.wassersteinPower(X3, null, line(0, Double.NaN), null, 2, 4, 1), new Rejects("y[1][0]", "NaN")),
                 c("sliced: coordinates of 1e30 (= 1e60 · SW_2² at scale 1, same directions)", () -> Sliced.wassersteinPower(line(times(1e30, XS)), null,
                         line(times(1e30, YS)), null, 2, 20, 7), new Answers(number(1e60 * sliced1, 1e-12), "scaled")),
+                c("sliced: coordinates of 1e200 (SW_2² overflows)", () -> Sliced.wassersteinPower(line(1e200, -1e200), null, Y3, null, 2, 4, 1),
+                        new Rejects("overflows")),
                 // ---- Gaussians
                 c("gaussians: NaN mean", () -> Gaussians.w2Squared(new double[]{Double.NaN}, new double[][]{{1}}, new double[]{0}, new double[][]{{1}}),
                         new Rejects("m1[0]", "NaN")),
@@ -310,6 +314,8 @@ class HostileDivergenceAndExactTest {
                         new Answers(number(5e-300, 1e-12), "5e-300")),
                 c("gaussians: the map between variances of 1e200 (A = √(4e200/1e200))", () -> Gaussians.map(new double[]{0}, new double[][]{{1e200}},
                         new double[]{0}, new double[][]{{4e200}}).a()[0][0], new Answers(number(2, 1e-12), "2")),
+                c("gaussians: means 2e200 apart (W₂² overflows)", () -> Gaussians.w2Squared(new double[]{1e200}, new double[][]{{1}},
+                        new double[]{-1e200}, new double[][]{{1}}), new Rejects("overflows")),
                 // ---- Gromov–Wasserstein
                 c("gw: ε 0", () -> GromovWasserstein.entropic(X3, null, Y3, null, SQ, 0, 10, 1e-6), new Rejects("epsilon", "0")),
                 c("gw: tolerance NaN", () -> GromovWasserstein.entropic(X3, null, Y3, null, SQ, 1, 10, Double.NaN), new Rejects("tolerance", "NaN")),
