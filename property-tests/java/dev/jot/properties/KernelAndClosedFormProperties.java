@@ -86,27 +86,52 @@ class KernelAndClosedFormProperties {
         return true;
     }
 
-    /** Squared distances from the vector kernels equal the scalar oracle's for d in 1..16 (f64: 1e-14 of the scale). */
+    /**
+     * Squared distances from the vector kernels equal the scalar oracle's for d in 1..16, in f64 (1e-14 of
+     * the scale) and f32 (16·d·2⁻²⁴ of |x_i|² + |y_j|² + 1).
+     */
     @Property(seed = "20261122")
     @AddLifecycleHook(SinkhornProperties.RequiresVectorKernels.class)
     boolean squaredDistancesMatchTheOracle(@ForAll @IntRange(min = 1, max = 16) int d, @ForAll @IntRange(min = 1, max = 40) int rows,
                                            @ForAll @IntRange(min = 1, max = 200) int cols, @ForAll @LongRange(min = 0, max = 1000) long seed) {
         Random rnd = new Random(seed);
         double[] x = new double[rows * d], yT = new double[d * cols];
+        float[] xf = new float[x.length], yTf = new float[yT.length];
         for (int k = 0; k < x.length; k++) {
             x[k] = rnd.nextGaussian();
+            xf[k] = (float) x[k];
         }
         for (int k = 0; k < yT.length; k++) {
             yT[k] = rnd.nextGaussian();
+            yTf[k] = (float) yT[k];
+        }
+        double[] nx = new double[rows], ny = new double[cols];
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < d; c++) {
+                nx[i] += x[i * d + c] * x[i * d + c];
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            for (int c = 0; c < d; c++) {
+                ny[j] += yT[c * cols + j] * yT[c * cols + j];
+            }
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment a = arena.allocate((long) rows * cols * 8), b = arena.allocate((long) rows * cols * 8);
             Kernels.vector().orElseThrow().squaredDistancesF64(x, 0, rows, d, yT, cols, false, a);
             ScalarKernels.INSTANCE.squaredDistancesF64(x, 0, rows, d, yT, cols, false, b);
+            MemorySegment af = arena.allocate((long) rows * cols * 4), bf = arena.allocate((long) rows * cols * 4);
+            Kernels.vector().orElseThrow().squaredDistancesF32(xf, 0, rows, d, yTf, cols, false, af);
+            ScalarKernels.INSTANCE.squaredDistancesF32(xf, 0, rows, d, yTf, cols, false, bf);
             for (long k = 0; k < (long) rows * cols; k++) {
                 double p = a.getAtIndex(ValueLayout.JAVA_DOUBLE, k), q = b.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
                 if (Math.abs(p - q) > 1e-14 * (1 + 4 * d)) {
-                    throw new AssertionError("entry " + k + ": " + p + " vs " + q);
+                    throw new AssertionError("f64 entry " + k + ": " + p + " vs " + q);
+                }
+                float pf = af.getAtIndex(ValueLayout.JAVA_FLOAT, k), qf = bf.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                double scale = nx[(int) (k / cols)] + ny[(int) (k % cols)] + 1;
+                if (Math.abs(pf - qf) > 16.0 * d * 0x1p-24 * scale) {
+                    throw new AssertionError("f32 entry " + k + ": " + pf + " vs " + qf);
                 }
             }
         }

@@ -60,7 +60,7 @@ final class EmdCommand implements Callable<Integer> {
             if (x != null || y != null) {
                 throw new IllegalArgumentException("give either --cost-matrix or --x and --y, not both");
             }
-            r = ExactTransport.emd(wa, wb, SolveCommand.read("--cost-matrix", costMatrix));
+            r = ExactTransport.emd(wa, wb, SolveCommand.costMatrix("--cost-matrix", costMatrix));
         } else {
             if (x == null || y == null) {
                 throw new IllegalArgumentException("missing input: give --x and --y (point clouds) or --cost-matrix");

@@ -95,7 +95,7 @@ final class SolveCommand implements Callable<Integer> {
             if (x != null || y != null) {
                 throw new IllegalArgumentException("give either --cost-matrix or --x and --y, not both");
             }
-            NdArray c = read("--cost-matrix", costMatrix);
+            NdArray c = costMatrix("--cost-matrix", costMatrix);
             NdArray na = a == null ? null : read("--a", Path.of(a)), nb = b == null ? null : read("--b", Path.of(b));
             if ((na != null && na.rank() == 2 && na.shape(0) > 1) || (nb != null && nb.rank() == 2 && nb.shape(0) > 1)) {
                 // a batch of histogram pairs over one shared cost matrix
@@ -111,7 +111,7 @@ final class SolveCommand implements Callable<Integer> {
                 out.println(json ? batchJson(r) : batchSummary(r));
                 return 0;
             }
-            SinkhornResult r = Sinkhorn.solve(c, na == null ? null : Weights.of(na), nb == null ? null : Weights.of(nb), options);
+            SinkhornResult r = Sinkhorn.solve(c, weights("--a", a == null ? null : Path.of(a), na), weights("--b", b == null ? null : Path.of(b), nb), options);
             out.println(json ? toJson(r) : summary(r));
             return 0;
         }
@@ -134,8 +134,8 @@ final class SolveCommand implements Callable<Integer> {
             for (int k = 0; k < xf.size(); k++) {
                 xs.add(points("--x", Path.of(xf.get(k))));
                 ys.add(points("--y", Path.of(yf.get(k))));
-                as.add(af == null ? null : Weights.of(read("--a", Path.of(af.get(k)))));
-                bs.add(bf == null ? null : Weights.of(read("--b", Path.of(bf.get(k)))));
+                as.add(af == null ? null : weights("--a", Path.of(af.get(k))));
+                bs.add(bf == null ? null : weights("--b", Path.of(bf.get(k))));
             }
             BatchResult r = Sinkhorn.solveAll(xs, ys, as, bs, c, options);
             out.println(json ? batchJson(r) : batchSummary(r));
@@ -161,8 +161,8 @@ final class SolveCommand implements Callable<Integer> {
             out.println(json ? batchJson(r) : batchSummary(r));
             return 0;
         }
-        Weights wa = a == null ? null : Weights.of(read("--a", Path.of(a)));
-        Weights wb = b == null ? null : Weights.of(read("--b", Path.of(b)));
+        Weights wa = a == null ? null : weights("--a", Path.of(a));
+        Weights wb = b == null ? null : weights("--b", Path.of(b));
         SinkhornResult r = Sinkhorn.solve(points("--x", nx), points("--y", ny), wa, wb, c, options);
         out.println(json ? toJson(r) : summary(r));
         return 0;
@@ -245,9 +245,34 @@ final class SolveCommand implements Callable<Integer> {
         }
     }
 
-    /** Weights from an optional file (null: uniform). */
+    /** Weights from an optional file (null: uniform); a file that is not 1-D is named in the message. */
     static Weights weights(String option, Path file) throws IOException {
-        return file == null ? null : Weights.of(read(option, file));
+        if (file == null) {
+            return null;
+        }
+        return weights(option, file, read(option, file));
+    }
+
+    /** The weights in an array read from a file (null: uniform); a file that is not 1-D is named in the message. */
+    static Weights weights(String option, Path file, NdArray w) {
+        if (w == null) {
+            return null;
+        }
+        try {
+            return Weights.of(w);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A cost matrix from a file, which must hold a 2-D array (the message names the file otherwise). */
+    static NdArray costMatrix(String option, Path file) throws IOException {
+        NdArray c = read(option, file);
+        if (c.rank() != 2) {
+            throw new IllegalArgumentException(option + " " + file + ": the cost matrix must be 2-D (n x m), got shape "
+                    + java.util.Arrays.toString(c.shape()));
+        }
+        return c;
     }
 
     static Points points(String option, Path file) throws IOException {

@@ -99,6 +99,7 @@ public final class Divergences {
         long t0 = System.nanoTime();
         Objects.requireNonNull(loss, "loss");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(cxy, "cxy");
         if (loss == Loss.MMD) {
             throw new IllegalArgumentException("loss mmd needs points and a kernel: use Divergences.mmd");
         }
@@ -178,6 +179,17 @@ public final class Divergences {
         double[] wa = w[0], wb = w[1];
         double[] px = x.array().toDoubleArray(), py = y.array().toDoubleArray();
         int n = x.n(), m = y.n(), d = x.d();
+        double extent = 0;
+        for (double[] p : new double[][]{px, py}) {
+            for (double v : p) {
+                extent = Math.max(extent, Math.abs(v));
+            }
+        }
+        if (kernel instanceof MmdKernel.Energy && !Double.isFinite(4.0 * d * extent * extent)) {
+            // −|x − y| would be −Infinity and the sums Infinity − Infinity (the decaying kernels go to 0 instead)
+            throw new IllegalArgumentException("the points' extent overflows the squared distances (largest |coordinate| "
+                    + extent + "); rescale the points");
+        }
         double[] gx = gradients ? new double[n * d] : null, gy = gradients ? new double[m * d] : null;
         double[] ka = gradients ? new double[n] : null, kb = gradients ? new double[m] : null;
         double xx, yy, xy;

@@ -15,12 +15,12 @@ public sealed interface MmdKernel {
 
     /** exp(−|x − y|²/(2σ²)). */
     static MmdKernel gaussian(double sigma) {
-        return new Gaussian(checkSigma(sigma));
+        return new Gaussian(sigma);
     }
 
     /** exp(−|x − y|/σ). */
     static MmdKernel laplacian(double sigma) {
-        return new Laplacian(checkSigma(sigma));
+        return new Laplacian(sigma);
     }
 
     /** Parses {@code energy}, {@code gaussian:<sigma>} or {@code laplacian:<sigma>}. */
@@ -84,6 +84,14 @@ public sealed interface MmdKernel {
 
     /** exp(−|x − y|²/(2σ²)). */
     record Gaussian(double sigma) implements MmdKernel {
+        /** Checks σ: positive, finite, and large enough that 1/(2σ²) is finite. */
+        public Gaussian {
+            checkSigma(sigma);
+            if (!Double.isFinite(1 / (2 * sigma * sigma))) {
+                throw new IllegalArgumentException("kernel bandwidth sigma = " + sigma + " is too small: 1/(2 sigma^2) overflows f64");
+            }
+        }
+
         @Override
         public double value(double s) {
             return Math.exp(-s / (2 * sigma * sigma));
@@ -102,6 +110,11 @@ public sealed interface MmdKernel {
 
     /** exp(−|x − y|/σ). */
     record Laplacian(double sigma) implements MmdKernel {
+        /** Checks σ: positive and finite. */
+        public Laplacian {
+            checkSigma(sigma);
+        }
+
         @Override
         public double value(double s) {
             return Math.exp(-Math.sqrt(s) / sigma);

@@ -33,9 +33,12 @@ public final class ExactTransport {
     /** {@link #emd(Weights, Weights, NdArray)} for a cost matrix given as rows. */
     public static ExactResult emd(double[] a, double[] b, double[][] costMatrix) {
         Objects.requireNonNull(costMatrix, "costMatrix");
-        int n = costMatrix.length, m = n == 0 ? 0 : costMatrix[0].length;
+        int n = costMatrix.length, m = n == 0 || costMatrix[0] == null ? 0 : costMatrix[0].length;
         double[] c = new double[n * m];
         for (int i = 0; i < n; i++) {
+            if (costMatrix[i] == null) {
+                throw new IllegalArgumentException("cost matrix row " + i + " is null");
+            }
             if (costMatrix[i].length != m) {
                 throw new IllegalArgumentException("cost matrix row " + i + " has " + costMatrix[i].length + " entries, row 0 has " + m);
             }
@@ -56,6 +59,10 @@ public final class ExactTransport {
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < m; j++) {
                 c[i * m + j] = cost.cost(px, i, py, j, d);
+                if (!Double.isFinite(c[i * m + j])) {
+                    throw new IllegalArgumentException("the cost between x[" + i + "] and y[" + j + "] is " + c[i * m + j]
+                            + ": the points' extent overflows the cost; rescale the points");
+                }
             }
         }
         return solve(a, b, n, m, c);
@@ -84,7 +91,11 @@ public final class ExactTransport {
             maxAbs = Math.max(maxAbs, Math.abs(c[k]));
         }
         final int cols = m;
-        NetworkSimplex ns = new NetworkSimplex(a, b, (i, j) -> c[i * cols + j], maxAbs);
+        // the simplex runs on costs scaled by a power of two (exactly) to a largest |cost| in [1, 2): its pricing
+        // tolerance and artificial costs are relative to that, so costs of 1e-60 are not all "zero" and costs
+        // near the largest double do not overflow the artificial arcs
+        final double unit = maxAbs > 0 ? Math.scalb(1.0, -Math.getExponent(maxAbs)) : 1.0;
+        NetworkSimplex ns = new NetworkSimplex(a, b, (i, j) -> c[i * cols + j] * unit, maxAbs * unit);
         long limit = Math.max(1_000_000L, 200L * (n + m) * (long) Math.max(1, Math.log(n + m)));
         boolean optimal = ns.run(limit);
         int cap = n + m;
@@ -109,6 +120,14 @@ public final class ExactTransport {
             status = "infeasible: " + art + " of the mass could not be placed";
         }
         return new ExactResult(n, m, cost[0], Arrays.copyOf(rows, k), Arrays.copyOf(colIdx, k), Arrays.copyOf(vals, k),
-                ns.f(), ns.g(), optimal, status, ns.pivots(), (System.nanoTime() - t0) / 1e6);
+                unscaled(ns.f(), unit), unscaled(ns.g(), unit), optimal, status, ns.pivots(), (System.nanoTime() - t0) / 1e6);
+    }
+
+    /** v / unit, in place (exact: unit is a power of two). */
+    private static double[] unscaled(double[] v, double unit) {
+        for (int k = 0; k < v.length; k++) {
+            v[k] /= unit;
+        }
+        return v;
     }
 }

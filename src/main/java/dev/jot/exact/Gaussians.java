@@ -34,18 +34,31 @@ public final class Gaussians {
         for (int k = 0; k < d; k++) {
             mean += (m1[k] - m2[k]) * (m1[k] - m2[k]);
         }
-        double[][] r1 = sqrt(s1);
-        double[][] cross = sqrt(mul(mul(r1, s2), r1));
+        // the trace term is homogeneous of degree 1 in (s1, s2): computed on covariances scaled to entries
+        // of at most 1, so that neither their products overflow nor underflow
+        double scale = scale(s1, s2);
+        double[][] t1 = scaled(s1, scale), t2 = scaled(s2, scale);
+        double[][] r1 = sqrt(t1);
+        double[][] cross = sqrt(mul(mul(r1, t2), r1));
         double tr = 0;
         for (int k = 0; k < d; k++) {
-            tr += s1[k][k] + s2[k][k] - 2 * cross[k][k];
+            tr += t1[k][k] + t2[k][k] - 2 * cross[k][k];
         }
-        return mean + Math.max(0, tr);
+        double w2 = mean + scale * Math.max(0, tr);
+        if (w2 == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("W2^2 overflows f64 (|m1 - m2|^2 = " + mean + ", covariances up to " + scale
+                    + "); rescale the inputs");
+        }
+        return w2;
     }
 
     /** The optimal (Monge) map from N(m1, s1) to N(m2, s2); s1 must be positive definite. */
     public static LinearMap map(double[] m1, double[][] s1, double[] m2, double[][] s2) {
         int d = check(m1, s1, m2, s2);
+        // A is homogeneous of degree 0 in (s1, s2): computed on covariances scaled to entries of at most 1
+        double scale = scale(s1, s2);
+        s1 = scaled(s1, scale);
+        s2 = scaled(s2, scale);
         Eigen e = eigen(s1);
         for (double l : e.values) {
             if (!(l > 0)) {
@@ -71,6 +84,31 @@ public final class Gaussians {
         return new LinearMap(a, c);
     }
 
+    /** The largest |entry| of s1 and s2, or 1 when both are 0. */
+    private static double scale(double[][] s1, double[][] s2) {
+        double m = 0;
+        for (double[][] s : new double[][][]{s1, s2}) {
+            for (double[] row : s) {
+                for (double v : row) {
+                    m = Math.max(m, Math.abs(v));
+                }
+            }
+        }
+        return m > 0 ? m : 1;
+    }
+
+    /** s / scale, entrywise (a copy). */
+    private static double[][] scaled(double[][] s, double scale) {
+        double[][] r = new double[s.length][];
+        for (int i = 0; i < s.length; i++) {
+            r[i] = new double[s[i].length];
+            for (int k = 0; k < s[i].length; k++) {
+                r[i][k] = s[i][k] / scale;
+            }
+        }
+        return r;
+    }
+
     /** The symmetric positive semi-definite square root (negative rounding eigenvalues clipped to 0). */
     static double[][] sqrt(double[][] s) {
         return eigen(s).apply(l -> Math.sqrt(Math.max(0, l)));
@@ -83,9 +121,19 @@ public final class Gaussians {
         if (d == 0 || m2.length != d) {
             throw new IllegalArgumentException("means must have the same positive dimension, got " + d + " and " + m2.length);
         }
+        checkFinite("m1", m1);
+        checkFinite("m2", m2);
         checkCovariance("s1", s1, d);
         checkCovariance("s2", s2, d);
         return d;
+    }
+
+    private static void checkFinite(String name, double[] m) {
+        for (int k = 0; k < m.length; k++) {
+            if (!Double.isFinite(m[k])) {
+                throw new IllegalArgumentException(name + "[" + k + "] is " + m[k] + " (means must be finite)");
+            }
+        }
     }
 
     private static void checkCovariance(String name, double[][] s, int d) {
@@ -113,9 +161,10 @@ public final class Gaussians {
                 }
             }
         }
-        for (double l : eigen(s).values) {
-            if (l < -1e-10 * Math.max(1, scale)) {
-                throw new IllegalArgumentException(name + " is not positive semi-definite (eigenvalue " + l + ")");
+        double unit = scale > 0 ? scale : 1;
+        for (double l : eigen(scaled(s, unit)).values) {
+            if (l < -1e-10) {
+                throw new IllegalArgumentException(name + " is not positive semi-definite (eigenvalue " + l * unit + ")");
             }
         }
     }

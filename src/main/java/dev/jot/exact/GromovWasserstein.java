@@ -42,7 +42,7 @@ public final class GromovWasserstein {
         Objects.requireNonNull(cost, "cost");
         Sinkhorn.checkPoints("x", x);
         Sinkhorn.checkPoints("y", y);
-        return entropic(intra(x, cost), a, intra(y, cost), b, epsilon, maxIterations, tolerance);
+        return entropic(intra("x", x, cost), a, intra("y", y, cost), b, epsilon, maxIterations, tolerance);
     }
 
     /** Entropic GW between two given square cost matrices c1 (n × n) and c2 (m × m). */
@@ -55,6 +55,11 @@ public final class GromovWasserstein {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
         }
+        if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
+            throw new IllegalArgumentException("tolerance must be non-negative and finite, got " + tolerance);
+        }
+        checkSquare("c1", c1);
+        checkSquare("c2", c2);
         int n = c1.length, m = c2.length;
         double[] a = Sinkhorn.checkProbabilities("a", aw, n, "n");
         double[] b = Sinkhorn.checkProbabilities("b", bw, m, "m");
@@ -69,6 +74,10 @@ public final class GromovWasserstein {
             for (int l = 0; l < m; l++) {
                 cb[j] += c2[j][l] * c2[j][l] * b[l];
             }
+        }
+        if (!Double.isFinite(sum(ca)) || !Double.isFinite(sum(cb))) {
+            throw new IllegalArgumentException("the squared intra-space costs overflow f64 (largest |c1| " + largest(c1)
+                    + ", |c2| " + largest(c2) + "); rescale the costs");
         }
         double[] t = new double[n * m];
         for (int i = 0; i < n; i++) {
@@ -112,6 +121,39 @@ public final class GromovWasserstein {
         return new Result(value, NdArray.of(t, n, m), it, converged, status, (System.nanoTime() - t0) / 1e6);
     }
 
+    private static void checkSquare(String name, double[][] c) {
+        Objects.requireNonNull(c, name);
+        for (int i = 0; i < c.length; i++) {
+            if (c[i] == null || c[i].length != c.length) {
+                throw new IllegalArgumentException(name + " must be a square matrix: it has " + c.length + " rows but row " + i
+                        + (c[i] == null ? " is null" : " has " + c[i].length + " entries"));
+            }
+            for (int k = 0; k < c.length; k++) {
+                if (!Double.isFinite(c[i][k])) {
+                    throw new IllegalArgumentException(name + "[" + i + "][" + k + "] is " + c[i][k] + " (costs must be finite)");
+                }
+            }
+        }
+    }
+
+    private static double sum(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s;
+    }
+
+    private static double largest(double[][] c) {
+        double m = 0;
+        for (double[] row : c) {
+            for (double v : row) {
+                m = Math.max(m, Math.abs(v));
+            }
+        }
+        return m;
+    }
+
     /** lin = constC − 2·C1·T·C2 (C1, C2 symmetric). */
     private static void linearise(double[][] c1, double[][] c2, double[] ca, double[] cb, double[] t, double[] lin, int n, int m) {
         double[] tc2 = new double[n * m];
@@ -140,13 +182,17 @@ public final class GromovWasserstein {
         }
     }
 
-    static double[][] intra(Points p, CostFunction cost) {
+    static double[][] intra(String name, Points p, CostFunction cost) {
         double[] v = p.array().toDoubleArray();
         int n = p.n();
         double[][] c = new double[n][n];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < n; k++) {
                 c[i][k] = cost.cost(v, i, v, k, p.d());
+                if (!Double.isFinite(c[i][k])) {
+                    throw new IllegalArgumentException("the cost between " + name + "[" + i + "] and " + name + "[" + k + "] is "
+                            + c[i][k] + ": the points' extent overflows the cost; rescale the points");
+                }
             }
         }
         return c;

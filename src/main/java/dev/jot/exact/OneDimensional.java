@@ -22,7 +22,10 @@ public final class OneDimensional {
         }
     }
 
-    /** W_p^p between Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (a, b null for uniform; p ≥ 1). */
+    /**
+     * W_p^p between Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (a, b null for uniform; p ≥ 1). A value beyond the
+     * largest double is reported (IllegalArgumentException), not returned as Infinity.
+     */
     public static double wasserstein(double[] x, double[] a, double[] y, double[] b, double p) {
         if (!(p >= 1) || !Double.isFinite(p)) {
             throw new IllegalArgumentException("p must be at least 1 (a convex cost), got " + p);
@@ -32,6 +35,10 @@ public final class OneDimensional {
         for (int k = 0; k < plan.values.length; k++) {
             double d = Math.abs(x[plan.rows[k]] - y[plan.cols[k]]);
             s += plan.values[k] * (p == 1 ? d : p == 2 ? d * d : Math.pow(d, p));
+        }
+        if (s == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("W_p^p overflows f64 (p = " + p + ", the points span up to "
+                    + Math.max(span(x), span(y)) + "); rescale the points");
         }
         return s;
     }
@@ -73,7 +80,8 @@ public final class OneDimensional {
 
     /**
      * The monotone map at each x_i, T(x_i) = Σ_j P_ij·y_j / a_i (G⁻¹∘F averaged over the mass of x_i, which is
-     * exactly G⁻¹(F(x_i)) wherever that mass lands on one target).
+     * exactly G⁻¹(F(x_i)) wherever that mass lands on one target). A point of weight 0 carries no mass and
+     * has no image: its entry is NaN.
      */
     public static double[] map(double[] x, double[] a, double[] y, double[] b) {
         SparsePlan plan = plan(x, a, y, b);
@@ -110,6 +118,9 @@ public final class OneDimensional {
         if (!(s > 0)) {
             throw new IllegalArgumentException(name + " sums to " + s + " (weights need a positive total)");
         }
+        if (s == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException(name + " sums to Infinity (the total overflows f64; rescale the weights)");
+        }
         double[] o = new double[w.length];
         for (int i = 0; i < w.length; i++) {
             o[i] = w[i] / s;
@@ -123,6 +134,15 @@ public final class OneDimensional {
                 throw new IllegalArgumentException(name + "[" + i + "] is " + v[i] + " (points must be finite)");
             }
         }
+    }
+
+    private static double span(double[] v) {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (double x : v) {
+            lo = Math.min(lo, x);
+            hi = Math.max(hi, x);
+        }
+        return hi - lo;
     }
 
     private static Integer[] order(double[] v) {

@@ -46,6 +46,9 @@ public final class Sliced {
             project(py, d, theta, v);
             total += OneDimensional.wasserstein(u, wa, v, wb, p);
         }
+        if (total == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("SW_p^p overflows f64 (p = " + p + "); rescale the points");
+        }
         return total / projections;
     }
 

@@ -174,7 +174,7 @@ public final class Sinkhorn {
         return v;
     }
 
-    /** Validates weights: finite, non-negative, positive total, the right length. Returns a copy. */
+    /** Validates weights: finite, non-negative, a positive and finite total, the right length. Returns a copy. */
     public static double[] checkWeights(String name, Weights w, int size, String sizeName) {
         if (w == null) {
             return Weights.uniform(size).toArray();
@@ -194,6 +194,9 @@ public final class Sinkhorn {
         double sum = w.sum();
         if (!(sum > 0)) {
             throw new IllegalArgumentException(name + " sums to " + sum + " (weights need a positive total)");
+        }
+        if (sum == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException(name + " sums to Infinity (the total overflows f64; rescale the weights)");
         }
         return v;
     }
