@@ -152,8 +152,12 @@ final class Sweeps implements AutoCloseable {
 
     /** Rows per stripe at least this many (stripes are the unit of parallel work of the column sums). */
     private static final int STRIPE_MIN_ROWS = 64;
-    /** At most this many stripes (a fixed partition: the sums do not depend on the number of threads). */
-    private static final int MAX_STRIPES = 16;
+    /**
+     * At most this many stripes (a fixed partition: the sums do not depend on the number of threads). More
+     * stripes balance two threads better at the end of a pass; each costs m column sums. A tuning knob for
+     * benchmarks: {@code -Djot.maxStripes=N} (results then differ from the default in the last bits).
+     */
+    private static final int MAX_STRIPES = Math.max(1, Integer.getInteger("jot.maxStripes", 16));
     /** Tile size of the fused pass, in bytes: the row sweep leaves the tile in L2 for the column sums. */
     private static final int FUSED_TILE_BYTES = 1 << 18;
     /** f32 column sums are carried in float for at most this many rows, then added into double. */
