@@ -17,6 +17,8 @@ public final class Accelerators {
     /** The system property that chooses the default backend. */
     public static final String PROPERTY = "jot.backend";
     private static final String TORNADO_CLASS = "dev.jot.tornado.TornadoSweeps";
+    /** Set by TornadoVM's JVM flags: the mark of a JVM that can run TornadoVM tasks. */
+    private static final String TORNADO_RUNTIME_PROPERTY = "tornado.load.runtime.implementation";
 
     private Accelerators() {
     }
@@ -58,6 +60,10 @@ public final class Accelerators {
                 } catch (ClassNotFoundException | LinkageError e) {
                     throw new IllegalArgumentException("backend tornado unavailable: this build of JOT has no TornadoVM "
                             + "backend (build with TORNADOVM_HOME set, and run in a JVM started with TornadoVM's flags)");
+                }
+                if (System.getProperty(TORNADO_RUNTIME_PROPERTY) == null) {
+                    throw new IllegalArgumentException("backend tornado unavailable: this JVM was not started with TornadoVM's "
+                            + "flags (see tornado --printJavaFlags; -D" + TORNADO_RUNTIME_PROPERTY + " is not set)");
                 }
             }
             default -> {
