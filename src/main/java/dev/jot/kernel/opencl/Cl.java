@@ -23,6 +23,7 @@ final class Cl {
     static final int CL_PLATFORM_NAME = 0x0902;
     static final int CL_DEVICE_TYPE = 0x1000;
     static final int CL_DEVICE_MAX_WORK_GROUP_SIZE = 0x1004;
+    static final int CL_DEVICE_MAX_MEM_ALLOC_SIZE = 0x1010;
     static final int CL_DEVICE_GLOBAL_MEM_SIZE = 0x101F;
     static final int CL_DEVICE_NAME = 0x102B;
     static final int CL_DEVICE_DOUBLE_FP_CONFIG = 0x1032;
@@ -177,7 +178,7 @@ final class Cl {
             case -55 -> "CL_INVALID_WORK_ITEM_SIZE";
             case -61 -> "CL_INVALID_BUFFER_SIZE";
             case -63 -> "CL_INVALID_GLOBAL_WORK_SIZE";
-            case -1001 -> "CL_PLATFORM_NOT_FOUND_KHR (no OpenCL platform installed)";
+            case -1001 -> "CL_PLATFORM_NOT_FOUND_KHR";
             default -> "OpenCL error";
         };
     }

@@ -31,6 +31,7 @@ public final class OpenClDevice {
     private final boolean fp64;
     private final long maxWorkGroup;
     private final long globalMemory;
+    private final long maxAllocation;
     private final Map<String, MemorySegment> programs = new ConcurrentHashMap<>();
 
     private OpenClDevice(MemorySegment platform, MemorySegment device) {
@@ -41,6 +42,7 @@ public final class OpenClDevice {
         this.fp64 = Cl.infoLong(device, Cl.CL_DEVICE_DOUBLE_FP_CONFIG) != 0;
         this.maxWorkGroup = Cl.infoLong(device, Cl.CL_DEVICE_MAX_WORK_GROUP_SIZE);
         this.globalMemory = Cl.infoLong(device, Cl.CL_DEVICE_GLOBAL_MEM_SIZE);
+        this.maxAllocation = Cl.infoLong(device, Cl.CL_DEVICE_MAX_MEM_ALLOC_SIZE);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment devs = a.allocate(ValueLayout.ADDRESS);
             devs.set(ValueLayout.ADDRESS, 0, device);
@@ -172,6 +174,11 @@ public final class OpenClDevice {
     /** The device's global memory in bytes. */
     public long globalMemory() {
         return globalMemory;
+    }
+
+    /** The largest single buffer the device allows, in bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE). */
+    public long maxAllocation() {
+        return maxAllocation;
     }
 
     /** The work-group size the kernels use: a power of two, at most 64 and at most the device's limit. */

@@ -100,6 +100,14 @@ public final class OpenClSweeps implements DeviceSweeps {
         if (!points && !(g0 instanceof DenseGeometry)) {
             throw new IllegalArgumentException("the opencl backend runs stored cost matrices and point clouds, not " + g0);
         }
+        int rb0 = f64 ? 8 : 4, copies0 = shared ? 1 : problems;
+        long largest = g0 instanceof PointCloudGeometry pc ? (long) copies0 * Math.max(n, m) * pc.d() * rb0 : (long) copies0 * n * m * rb0;
+        long costBytes = g0 instanceof PointCloudGeometry pc ? 2L * copies0 * (n + m) * pc.d() * rb0 : 2 * largest;
+        if (largest > dev.maxAllocation() || costBytes > dev.globalMemory() / 10 * 9) {
+            throw new IllegalArgumentException("the costs take " + costBytes + " bytes (" + (points ? "points" : "C and its transpose")
+                    + "), more than " + dev.name() + " holds (" + dev.globalMemory() + " bytes, at most " + dev.maxAllocation()
+                    + " per buffer)" + (points ? "" : "; use --matrix-free"));
+        }
         try {
             try (Arena t = Arena.ofConfined()) {
                 MemorySegment err = t.allocate(INT);
