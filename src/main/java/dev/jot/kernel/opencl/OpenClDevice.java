@@ -22,6 +22,8 @@ public final class OpenClDevice {
     private static final System.Logger LOG = System.getLogger("dev.jot");
     /** The system property that chooses the device by a part of its name. */
     public static final String DEVICE_PROPERTY = "jot.opencl.device";
+    /** The system property that sets the work-group size (a power of two; default 64). */
+    public static final String WORK_GROUP_PROPERTY = "jot.opencl.workgroup";
 
     private final MemorySegment platform;
     private final MemorySegment device;
@@ -181,9 +183,12 @@ public final class OpenClDevice {
         return maxAllocation;
     }
 
-    /** The work-group size the kernels use: a power of two, at most 64 and at most the device's limit. */
+    /**
+     * The work-group size the kernels use: {@code -Djot.opencl.workgroup} (default 64) rounded down to a
+     * power of two, at most the device's limit.
+     */
     int workGroup() {
-        int wg = 64;
+        int wg = Integer.highestOneBit(Math.max(1, Integer.getInteger(WORK_GROUP_PROPERTY, 64)));
         while (wg > maxWorkGroup && wg > 1) {
             wg >>= 1;
         }

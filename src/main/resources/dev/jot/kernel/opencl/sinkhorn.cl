@@ -53,14 +53,13 @@ inline real cost_at(int points, __global const real* crow, __global const real* 
     return kind == 0 ? s : kind == 1 ? sqrt(s) : pow(s, halfP);
 }
 
-// one more term z in the running pair (m, s)
+// one more term z in the running pair (m, s): one exponential, exp(-|z - m|), and selects instead of
+// branches (so that the compiler can vectorise across work-items): a larger z rescales the sum to the
+// new maximum, s*exp(m - z) + 1; a smaller one adds exp(z - m); z = -inf (a zero weight) adds nothing.
 inline void online(real* m, real* s, real z) {
-    if (z > *m) {
-        *s = *s * exp(*m - z) + (real) 1;
-        *m = z;
-    } else if (z > -INFINITY) {
-        *s += exp(z - *m);
-    }
+    real e = z > -INFINITY ? exp(-fabs(z - *m)) : (real) 0;
+    *s = z > *m ? fma(*s, e, (real) 1) : *s + e;
+    *m = fmax(*m, z);
 }
 
 // (m, s) += (m2, s2)
