@@ -142,9 +142,10 @@ public final class TornadoSweeps implements DeviceSweeps {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, cRows, xRows, yRowsT, metaRows, logB)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, g, par, active, rowLse);
         IntArray lenRows = IntArray.fromElements(0, m, problems), lenCols = IntArray.fromElements(0, n, problems);
-        rows.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenRows);
-        cols.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenCols);
-        planSums.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenRows);
+        // the intermediates (h, and the column sweep's unused errors) are declared too: allocated once, never read back
+        rows.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenRows, hRow);
+        cols.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenCols, hCol, colErr);
+        planSums.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenRows, hPlan);
         if (f64) {
             rows.task("h", TornadoKernels::scaleF64, logB, g, par, lenRows, active, (DoubleArray) hRow)
                     .task("lse", TornadoKernels::lseF64, (DoubleArray) cRows, (DoubleArray) xRows, (DoubleArray) yRowsT, metaRows,
