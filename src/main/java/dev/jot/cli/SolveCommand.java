@@ -6,6 +6,7 @@ import dev.jot.data.Points;
 import dev.jot.data.Precision;
 import dev.jot.data.Weights;
 import dev.jot.geometry.CostFunction;
+import dev.jot.kernel.Accelerators;
 import dev.jot.kernel.Kernels;
 import dev.jot.geometry.DenseGeometry;
 import dev.jot.sinkhorn.BatchResult;
@@ -70,6 +71,11 @@ final class SolveCommand implements Callable<Integer> {
 
     @Option(names = "--kernels", paramLabel = "K", description = "scalar or vector (default: vector where the JVM has the Vector API)")
     String kernels;
+
+    @Option(names = "--backend", paramLabel = "B",
+            description = "where the sweeps run: cpu, opencl (the OpenCL device found at run time) or tornado "
+                    + "(builds with a TornadoVM SDK); default: -Djot.backend, else cpu")
+    String backend;
 
     @Option(names = "--matrix-free", negatable = true,
             description = "compute costs tile by tile from the points instead of storing the n x m matrix "
@@ -234,6 +240,10 @@ final class SolveCommand implements Callable<Integer> {
         if (anneal != null) {
             o = o.withAnnealing(anneal);
         }
+        if (backend != null) {
+            o = o.withBackend(backend);
+        }
+        Accelerators.require(o.backend());
         return o;
     }
 
@@ -308,6 +318,8 @@ final class SolveCommand implements Callable<Integer> {
                 .put("precision", r.precision().toString())
                 .put("kernels", r.kernels())
                 .put("threads", r.threads())
+                .put("backend", r.backend())
+                .put("device", r.device())
                 .put("solve_ms", r.solveMillis())
                 .raw("anneal", annealJson(r))
                 .toString();
@@ -326,7 +338,7 @@ final class SolveCommand implements Callable<Integer> {
 
     static String summary(SinkhornResult r) {
         return String.format(Locale.ROOT,
-                "entropic OT, n = %d, m = %d, epsilon = %s, %s, %s kernels, %d thread(s)%n"
+                "entropic OT, n = %d, m = %d, epsilon = %s, %s, %s%n"
                         + "  cost <P,C>          %.10g%n"
                         + "  objective           %.10g   (<P,C> + epsilon*KL(P | a x b))%n"
                         + "  dual <a,f> + <b,g>  %.10g%n"
@@ -334,7 +346,9 @@ final class SolveCommand implements Callable<Integer> {
                         + "  iterations          %d%s%n"
                         + "  %s%n"
                         + "  solve time          %.1f ms",
-                r.n(), r.m(), Json.repr(r.epsilon()), r.precision(), r.kernels(), r.threads(), r.cost(), r.objective(),
+                r.n(), r.m(), Json.repr(r.epsilon()), r.precision(),
+                r.backend().equals("cpu") ? r.kernels() + " kernels, " + r.threads() + " thread(s)" : r.backend() + " on " + r.device(),
+                r.cost(), r.objective(),
                 r.dualObjective(), r.marginalErrorA(), r.marginalErrorB(), r.iterations(),
                 r.annealEpsilons().length == 0 ? "" : "   (annealing, per epsilon: " + annealJson(r) + ")", r.status(), r.solveMillis());
     }

@@ -71,6 +71,24 @@ public final class Sinkhorn {
         checkBatchWeights("a", as, count);
         checkBatchWeights("b", bs, count);
         long t0 = System.nanoTime();
+        if (!"cpu".equals(options.backend()) && sameShapes(xs, ys, count)) {
+            // one device batch: an extra NDRange dimension over the problems
+            List<Geometry> geometries = new java.util.ArrayList<>(count);
+            for (int k = 0; k < count; k++) {
+                try {
+                    Objects.requireNonNull(xs.get(k), "x");
+                    Objects.requireNonNull(ys.get(k), "y");
+                    checkPoints("x", xs.get(k));
+                    checkPoints("y", ys.get(k));
+                    geometries.add(options.matrixFree(xs.get(k).n(), ys.get(k).n())
+                            ? PointCloudGeometry.of(xs.get(k), ys.get(k), Objects.requireNonNull(cost, "cost"), options.precision())
+                            : DenseGeometry.of(xs.get(k), ys.get(k), Objects.requireNonNull(cost, "cost"), options.precision()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("problem " + k + ": " + e.getMessage(), e);
+                }
+            }
+            return new BatchResult(DeviceSolve.solve(geometries, as, bs, options, t0), System.nanoTime() - t0);
+        }
         SinkhornOptions single = options.withThreads(1);
         SinkhornResult[] out = new SinkhornResult[count];
         java.util.function.IntConsumer one = k -> {
@@ -123,7 +141,33 @@ public final class Sinkhorn {
         Objects.requireNonNull(as, "as");
         Objects.requireNonNull(bs, "bs");
         Objects.requireNonNull(options, "options");
+        if (!"cpu".equals(options.backend())) {
+            if (as.size() != bs.size()) {
+                throw new IllegalArgumentException("the batch has " + as.size() + " a vectors but " + bs.size() + " b vectors");
+            }
+            if (as.isEmpty()) {
+                throw new IllegalArgumentException("the batch is empty");
+            }
+            long t0 = System.nanoTime();
+            return new BatchResult(DeviceSolve.solve(java.util.Collections.nCopies(as.size(), geometry), as, bs, options, t0),
+                    System.nanoTime() - t0);
+        }
         return SharedCostBatch.solve(geometry, as, bs, options);
+    }
+
+    /** Whether every problem of a point-cloud batch has the sizes and dimension of the first (one device batch). */
+    private static boolean sameShapes(List<Points> xs, List<Points> ys, int count) {
+        Points x0 = xs.get(0), y0 = ys.get(0);
+        if (x0 == null || y0 == null) {
+            return false;
+        }
+        for (int k = 0; k < count; k++) {
+            Points x = xs.get(k), y = ys.get(k);
+            if (x == null || y == null || x.n() != x0.n() || y.n() != y0.n() || x.d() != x0.d() || y.d() != y0.d()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkBatchWeights(String name, List<Weights> w, int count) {
@@ -271,6 +315,9 @@ public final class Sinkhorn {
 
     private static SinkhornResult solve(Geometry geometry, Weights a, Weights b, SinkhornOptions options, long t0) {
         Objects.requireNonNull(options, "options");
+        if (!"cpu".equals(options.backend())) {
+            return DeviceSolve.solve(List.of(geometry), java.util.Arrays.asList(a), java.util.Arrays.asList(b), options, t0).get(0);
+        }
         final int checkEvery = options.checkEvery();
         final double tol = options.tolerance();
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, b, options, t0)) {

@@ -62,24 +62,12 @@ public final class SinkhornIterator implements AutoCloseable {
         if (n < 1 || m < 1) {
             throw new IllegalArgumentException("the problem is empty: n = " + n + ", m = " + m);
         }
-        a = Sinkhorn.checkWeights("a", aw, n, "n");
-        b = Sinkhorn.checkWeights("b", bw, m, "m");
-        double sa = sum(a), sb = sum(b);
-        if (Math.abs(sa - sb) > Sinkhorn.MASS_TOLERANCE * Math.max(sa, sb)) {
-            throw new IllegalArgumentException("balanced transport needs equal masses, but a sums to " + sa
-                    + " and b sums to " + sb);
-        }
-        for (int j = 0; j < m; j++) {
-            b[j] *= sa / sb;
-        }
+        double[][] ab = checkedWeights(geometry, aw, bw, options.epsilon());
+        a = ab[0];
+        b = ab[1];
         eps = options.epsilon();
         invEps = 1.0 / eps;
         f32 = geometry.precision() == Precision.F32;
-        double range = Math.max(Math.abs(geometry.maxCost()), Math.abs(geometry.minCost()));
-        if (f32 && range * invEps > 1e30) {
-            throw new IllegalArgumentException("costs / epsilon = " + range * invEps
-                    + " overflows f32; use precision f64 or a larger epsilon");
-        }
         kernels = options.kernels();
         logA = logs(a);
         logB = logs(b);
@@ -95,6 +83,35 @@ public final class SinkhornIterator implements AutoCloseable {
         hRowF = f32 ? new float[m] : null;
         hColF = f32 ? new float[n] : null;
         sweeps = new Sweeps(geometry, kernels, options.threads());
+    }
+
+    /**
+     * The weights a solve uses, checked (finite, non-negative, positive totals, the geometry's sizes,
+     * equal masses within {@link Sinkhorn#MASS_TOLERANCE}), with b rescaled to a's total; and the f32
+     * range check of costs / ε. Returns {a, b} (copies).
+     */
+    static double[][] checkedWeights(Geometry geometry, Weights aw, Weights bw, double epsilon) {
+        int n = geometry.n(), m = geometry.m();
+        if (n < 1 || m < 1) {
+            throw new IllegalArgumentException("the problem is empty: n = " + n + ", m = " + m);
+        }
+        double[] a = Sinkhorn.checkWeights("a", aw, n, "n");
+        double[] b = Sinkhorn.checkWeights("b", bw, m, "m");
+        double sa = sum(a), sb = sum(b);
+        if (Math.abs(sa - sb) > Sinkhorn.MASS_TOLERANCE * Math.max(sa, sb)) {
+            throw new IllegalArgumentException("balanced transport needs equal masses, but a sums to " + sa
+                    + " and b sums to " + sb);
+        }
+        for (int j = 0; j < m; j++) {
+            b[j] *= sa / sb;
+        }
+        double invEps = 1.0 / epsilon;
+        double range = Math.max(Math.abs(geometry.maxCost()), Math.abs(geometry.minCost()));
+        if (geometry.precision() == Precision.F32 && range * invEps > 1e30) {
+            throw new IllegalArgumentException("costs / epsilon = " + range * invEps
+                    + " overflows f32; use precision f64 or a larger epsilon");
+        }
+        return new double[][]{a, b};
     }
 
     /** The current ε. */
@@ -286,8 +303,12 @@ public final class SinkhornIterator implements AutoCloseable {
      * stops early always reports {@code converged}.
      */
     private double rowError(double[] rowLse) {
+        return rowError(a, f, invEps, rowLse);
+    }
+
+    static double rowError(double[] a, double[] f, double invEps, double[] rowLse) {
         double err = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < a.length; i++) {
             if (a[i] > 0) {
                 err += Math.abs(a[i] * Math.expm1(f[i] * invEps + rowLse[i]));
             }
@@ -327,9 +348,10 @@ public final class SinkhornIterator implements AutoCloseable {
      */
     public SinkhornResult result() {
         if (failure != null) {
-            return failed(failure);
+            return failed(geometry, a, b, f.clone(), g.clone(), eps, iterations, failure, startNanos, kernels.name(),
+                    options.threads(), levelEpsilons, levelIterations, "cpu", "cpu");
         }
-        double[] rowMass = new double[n], rowCost = new double[n], rowNorm = new double[n], colMass = new double[m];
+        double[] rowCost = new double[n], rowNorm = new double[n];
         scaled(logB, g, hRow, hRowF);
         scaled(logA, f, hCol, hColF);
         if (!rowLseCurrent) {
@@ -340,21 +362,44 @@ public final class SinkhornIterator implements AutoCloseable {
             sweeps.logSumExp(true, hCol, hColF, invEps, colLse);
             colLseCurrent = true;
         }
-        for (int j = 0; j < m; j++) {
-            colMass[j] = Math.exp(logB[j] + g[j] * invEps + colLse[j]);
-        }
         double[] shift = new double[n];
         for (int i = 0; i < n; i++) {
-            rowMass[i] = Math.exp(logA[i] + f[i] * invEps + rowLse[i]);
             shift[i] = -rowLse[i];
         }
         sweeps.planSums(false, hRow, hRowF, invEps, shift, rowNorm, rowCost);
-        for (int i = 0; i < n; i++) {
-            rowCost[i] = rowMass[i] > 0 ? rowMass[i] * (rowCost[i] / rowNorm[i]) : 0;
+        return assemble(geometry, a, b, f.clone(), g.clone(), eps, rowLse, colLse, rowNorm, rowCost, iterations,
+                options.tolerance(), startNanos, kernels.name(), options.threads(), levelEpsilons, levelIterations,
+                "cpu", "cpu");
+    }
+
+    /**
+     * A result from the potentials and the final sweeps' outputs (on the CPU or on a device): the row and
+     * column log-sum-exps give the plan's marginals exactly as the iterations see them,
+     * r_i = a_i·exp(f_i/ε + lse_i), and the plan sums of the row-normalised plan (rowNorm, rowCost) give each
+     * row's mean cost, so that no large exponent is ever rounded to f32. {@code converged} is decided by
+     * the marginal error and the tolerance.
+     */
+    static SinkhornResult assemble(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double eps,
+                                   double[] rowLse, double[] colLse, double[] rowNorm, double[] rowCost, int iterations,
+                                   double tol, long startNanos, String kernels, int threads, double[] levelEpsilons,
+                                   int[] levelIterations, String backend, String device) {
+        int n = a.length, m = b.length;
+        double invEps = 1.0 / eps;
+        boolean f32 = geometry.precision() == Precision.F32;
+        double[] rowMass = new double[n], colMass = new double[m];
+        for (int j = 0; j < m; j++) {
+            colMass[j] = Math.exp(Math.log(b[j]) + g[j] * invEps + colLse[j]);
         }
-        double cost = 0, objective = 0, dual = 0, errA = rowError(rowLse), errB = 0;
         for (int i = 0; i < n; i++) {
-            cost += rowCost[i];
+            rowMass[i] = Math.exp(Math.log(a[i]) + f[i] * invEps + rowLse[i]);
+        }
+        double[] costs = new double[n];
+        for (int i = 0; i < n; i++) {
+            costs[i] = rowMass[i] > 0 ? rowMass[i] * (rowCost[i] / rowNorm[i]) : 0;
+        }
+        double cost = 0, objective = 0, dual = 0, errA = rowError(a, f, invEps, rowLse), errB = 0;
+        for (int i = 0; i < n; i++) {
+            cost += costs[i];
             if (a[i] > 0) {
                 objective += rowMass[i] * f[i];
                 dual += a[i] * f[i];
@@ -368,27 +413,33 @@ public final class SinkhornIterator implements AutoCloseable {
             }
         }
         if (!(Double.isFinite(cost) && Double.isFinite(objective))) {
-            return failed(nonFinite(iterations));
+            return failed(geometry, a, b, f, g, eps, iterations, nonFinite(iterations, f32), startNanos, kernels, threads,
+                    levelEpsilons, levelIterations, backend, device);
         }
-        double tol = options.tolerance();
         double err = errA;
         boolean converged = err <= tol;
         String status = converged
                 ? "converged: marginal error " + fmt(err) + " <= tolerance " + tol + " after " + iterations + " iterations"
                 : "not converged: marginal error " + fmt(err) + " > tolerance " + tol + " after " + iterations
                 + " iterations (raise the iteration limit" + (f32 ? ", or use f64 if the error has stopped falling" : "") + ")";
-        return new SinkhornResult(geometry, a, b, f.clone(), g.clone(), eps, cost, objective, dual, errA, errB,
-                iterations, converged, status, System.nanoTime() - startNanos, kernels.name(), options.threads(),
-                levelEpsilons, levelIterations);
+        return new SinkhornResult(geometry, a, b, f, g, eps, cost, objective, dual, errA, errB,
+                iterations, converged, status, System.nanoTime() - startNanos, kernels, threads,
+                levelEpsilons, levelIterations, backend, device);
     }
 
-    private SinkhornResult failed(String status) {
-        return new SinkhornResult(geometry, a, b, f.clone(), g.clone(), eps, Double.NaN, Double.NaN, Double.NaN,
-                Double.NaN, Double.NaN, iterations, false, status, System.nanoTime() - startNanos, kernels.name(),
-                options.threads(), levelEpsilons, levelIterations);
+    static SinkhornResult failed(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double eps, int iterations,
+                                 String status, long startNanos, String kernels, int threads, double[] levelEpsilons,
+                                 int[] levelIterations, String backend, String device) {
+        return new SinkhornResult(geometry, a, b, f, g, eps, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, Double.NaN, iterations, false, status, System.nanoTime() - startNanos, kernels,
+                threads, levelEpsilons, levelIterations, backend, device);
     }
 
     private String nonFinite(int it) {
+        return nonFinite(it, f32);
+    }
+
+    static String nonFinite(int it, boolean f32) {
         return "not converged: the potentials became non-finite at iteration " + it
                 + (f32 ? " (f32 range exceeded; use precision f64)" : " (epsilon too small for the costs' range)");
     }
@@ -398,7 +449,7 @@ public final class SinkhornIterator implements AutoCloseable {
         sweeps.close();
     }
 
-    private static String fmt(double v) {
+    static String fmt(double v) {
         return String.format(Locale.ROOT, "%.3g", v);
     }
 

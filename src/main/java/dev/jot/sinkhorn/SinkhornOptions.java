@@ -21,10 +21,12 @@ public final class SinkhornOptions {
     private final SinkhornKernels kernels;
     private final Boolean matrixFree;
     private final double annealFactor;
+    private final String backend;
 
     private SinkhornOptions(double epsilon, int maxIterations, double tolerance, int checkEvery,
                             Precision precision, int threads, SinkhornKernels kernels, Boolean matrixFree,
-                            double annealFactor) {
+                            double annealFactor, String backend) {
+        this.backend = backend;
         this.matrixFree = matrixFree;
         this.annealFactor = annealFactor;
         this.epsilon = epsilon;
@@ -42,7 +44,7 @@ public final class SinkhornOptions {
      */
     public static SinkhornOptions epsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
-                Runtime.getRuntime().availableProcessors(), null, null, 0);
+                Runtime.getRuntime().availableProcessors(), null, null, 0, null);
     }
 
     private static double checkEpsilon(double epsilon) {
@@ -54,7 +56,7 @@ public final class SinkhornOptions {
 
     /** The same options with another ε. */
     public SinkhornOptions withEpsilon(double epsilon) {
-        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
+        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
     /** At most {@code maxIterations} iterations (each updates f, then g); at least 1. */
@@ -62,7 +64,7 @@ public final class SinkhornOptions {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
     /**
@@ -73,7 +75,7 @@ public final class SinkhornOptions {
         if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
             throw new IllegalArgumentException("tolerance must be non-negative and finite, got " + tolerance);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
     /** Check the marginal error every {@code k} iterations (at least 1). */
@@ -81,13 +83,13 @@ public final class SinkhornOptions {
         if (k < 1) {
             throw new IllegalArgumentException("checkEvery must be at least 1, got " + k);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
     /** Precision of the cost tiles and of the kernels' arithmetic (potentials are always kept in f64). */
     public SinkhornOptions withPrecision(Precision precision) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery,
-                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor);
+                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor, backend);
     }
 
     /** Number of threads the sweeps use (at least 1). Results do not depend on it. */
@@ -95,13 +97,13 @@ public final class SinkhornOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
     /** Use these kernels instead of the ones chosen at start-up. */
     public SinkhornOptions withKernels(SinkhornKernels kernels) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads,
-                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor);
+                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor, backend);
     }
 
     /**
@@ -110,7 +112,7 @@ public final class SinkhornOptions {
      * that takes at most 1 GiB.
      */
     public SinkhornOptions withMatrixFree(boolean matrixFree) {
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
     /**
@@ -124,7 +126,26 @@ public final class SinkhornOptions {
         if (!(factor == 0 || (factor > 0 && factor < 1))) {
             throw new IllegalArgumentException("annealing factor must be in (0, 1), or 0 for none, got " + factor);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor, backend);
+    }
+
+    /**
+     * Where the sweeps run: {@code cpu} (the default), {@code opencl} (the OpenCL device found at run time:
+     * costs or points, weights and potentials stay on the device for the whole solve) or {@code tornado}
+     * (builds with a TornadoVM SDK). {@link Sinkhorn#solve}, {@link Sinkhorn#solveBatch} and
+     * {@link Sinkhorn#solveAll} honour it; the other solvers (symmetric, divergences, the iterator) run on
+     * the CPU. The system property {@code jot.backend} gives the default.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public SinkhornOptions withBackend(String backend) {
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
+                annealFactor, dev.jot.kernel.Accelerators.normalize(Objects.requireNonNull(backend, "backend")));
+    }
+
+    /** The backend: the one given, or {@code -Djot.backend}, or {@code cpu}. */
+    public String backend() {
+        return backend != null ? backend : dev.jot.kernel.Accelerators.defaultBackend();
     }
 
     /** The annealing factor, 0 for none. */
@@ -176,6 +197,6 @@ public final class SinkhornOptions {
     public String toString() {
         return "SinkhornOptions[epsilon=" + epsilon + ", maxIterations=" + maxIterations + ", tolerance=" + tolerance
                 + ", checkEvery=" + checkEvery + ", precision=" + precision + ", threads=" + threads
-                + ", kernels=" + kernels().name() + "]";
+                + ", kernels=" + kernels().name() + ", backend=" + backend() + "]";
     }
 }

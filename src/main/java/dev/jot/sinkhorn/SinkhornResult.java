@@ -31,11 +31,15 @@ public final class SinkhornResult {
     private final int threads;
     private final double[] annealEpsilons;
     private final int[] annealIterations;
+    private final String backend;
+    private final String device;
 
     SinkhornResult(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double epsilon,
                    double cost, double objective, double dualObjective, double marginalErrorA, double marginalErrorB,
                    int iterations, boolean converged, String status, long solveNanos, String kernels, int threads,
-                   double[] annealEpsilons, int[] annealIterations) {
+                   double[] annealEpsilons, int[] annealIterations, String backend, String device) {
+        this.backend = backend;
+        this.device = device;
         this.annealEpsilons = annealEpsilons;
         this.annealIterations = annealIterations;
         this.geometry = geometry;
@@ -135,9 +139,19 @@ public final class SinkhornResult {
         return solveNanos / 1e6;
     }
 
-    /** The kernels that ran ({@code scalar} or {@code vector}). */
+    /** The kernels that ran ({@code scalar} or {@code vector}; on an accelerator, the backend's name). */
     public String kernels() {
         return kernels;
+    }
+
+    /** Where the sweeps ran: {@code cpu}, {@code opencl} or {@code tornado}. */
+    public String backend() {
+        return backend;
+    }
+
+    /** The device that ran the sweeps, as its driver names it ({@code cpu} for the CPU backend). */
+    public String device() {
+        return device;
     }
 
     /**

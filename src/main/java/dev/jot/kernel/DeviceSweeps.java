@@ -1,0 +1,53 @@
+package dev.jot.kernel;
+
+/**
+ * The Sinkhorn sweeps of a batch of B problems of equal sizes (n × m), run where the costs live: on an
+ * accelerator (OpenCL, TornadoVM). Unlike the tile-oriented {@link SinkhornKernels}, an implementation
+ * keeps the costs (or the points), the weights and the potentials f (B × n) and g (B × m) on its
+ * device for the whole solve; the solver ({@code dev.jot.sinkhorn}) only decides, from the marginal
+ * errors it reads back, which problems go on. Potentials start at 0.
+ *
+ * <p>The updates are those of the CPU solver: f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε), then
+ * g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε). {@code active[p]} says which problems a call touches.
+ *
+ * <p>Implementations are made by {@link Accelerators#open}; not thread-safe; close them.
+ */
+public interface DeviceSweeps extends AutoCloseable {
+
+    /** The backend's name: {@code opencl} or {@code tornado}. */
+    String backend();
+
+    /** The device that runs the sweeps, as its driver names it. */
+    String device();
+
+    /** Sets problem p's ε (taking effect at the next sweep). */
+    void setEpsilon(int problem, double epsilon);
+
+    /**
+     * The f update into a second buffer (the current f is kept until {@link #commitRows}). With
+     * {@code errors != null}, errors[p] = ‖P·1 − a‖₁ of the current state (f, g) for each active problem
+     * (NaN if the new f is not finite); reading them waits for the device.
+     */
+    void rowUpdate(boolean[] active, double[] errors);
+
+    /** f ← the f computed by the last {@link #rowUpdate}, for the problems in {@code which}. */
+    void commitRows(boolean[] which);
+
+    /** The g update from the current f, for the active problems. */
+    void columnUpdate(boolean[] active);
+
+    /**
+     * The current potentials and what the result needs: the row log-sum-exps for the current g
+     * (lse_i = log Σ_j b_j·exp((g_j − C_ij)/ε)), the column log-sum-exps for the current f, and the plan
+     * sums of the row-normalised plan P~_ij = b_j·exp((g_j − C_ij)/ε − lse_i): Σ_j P~_ij and Σ_j P~_ij·C_ij.
+     * Arrays are indexed [problem][point].
+     */
+    Final finish();
+
+    /** What {@link #finish()} reads back. */
+    record Final(double[][] f, double[][] g, double[][] rowLse, double[][] colLse, double[][] rowNorm, double[][] rowCost) {
+    }
+
+    @Override
+    void close();
+}
