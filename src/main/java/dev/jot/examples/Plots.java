@@ -88,7 +88,7 @@ public final class Plots {
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setShowValue(true);
         c.getStyler().setHeatMapValueDecimalPattern("0.000");
-        c.getStyler().setDecimalPattern("0.000");
+        c.getStyler().setDecimalPattern("0.###"); // axes: 0, 1, 2; the colour legend: 0.15
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setRangeColors(new Color[]{new Color(255, 255, 255), new Color(120, 170, 220), new Color(8, 48, 107)});
         c.getStyler().setChartTitleBoxVisible(false);
@@ -110,10 +110,19 @@ public final class Plots {
                 hi = Math.max(hi, m[i][j]);
             }
         }
-        c.getStyler().setMin(lo);
-        c.getStyler().setMax(hi > lo ? hi : lo + 1);
+        // the legend prints its ends as they are: 0 for a non-negative matrix, the top rounded up to 3 digits
+        double bottom = lo >= 0 ? 0 : lo;
+        double top = hi > bottom ? roundUp(hi) : bottom + 1;
+        c.getStyler().setMin(bottom);
+        c.getStyler().setMax(top);
         c.addSeries(title, xData, yData, heat);
         return c;
+    }
+
+    /** The smallest number of 3 significant digits at least v (v > 0). */
+    static double roundUp(double v) {
+        double scale = Math.pow(10, Math.floor(Math.log10(v)) - 2);
+        return scale >= 1 ? Math.ceil(v / scale) * scale : Math.ceil(v / scale) / Math.rint(1 / scale);
     }
 
     /** Writes one chart as a PNG file (atomically) and returns its path. */
