@@ -13,7 +13,7 @@ gcc -O3 -march=native -ffast-math -fopenmp-simd -o "$out/expf_bench" "$root/benc
 "$out/expf_bench" 3 1 | tee "$out/expf1.json"
 "$out/expf_bench" 3 2 | tee "$out/expf2.json"
 "$jdk/bin/java" -jar "$root/target/benchmarks.jar" SinkhornIterationBench \
-  -p n=4000 -p precision=f32 -p kernels=vector -rf json -rff "$out/limit-dense.json" | tail -3
+  -p n=4000 -p precision=f32 -p kernels=vector -f 4 -rf json -rff "$out/limit-dense.json" | tail -3
 "$jdk/bin/java" -jar "$root/target/benchmarks.jar" MatrixFreeBench \
   -p n=10000 -rf json -rff "$out/limit-free.json" | tail -3
 "$out/expf_bench" 3 1 | tee "$out/expf1b.json"

@@ -150,19 +150,16 @@ final class Sweeps implements AutoCloseable {
 
     // ---- fused row-and-column passes over a stored matrix (no transpose read) ----
 
-    /** Rows per stripe at least this many (stripes are the unit of parallel work of the column sums). */
-    private static final int STRIPE_MIN_ROWS = 64;
     /**
-     * At most this many stripes (a fixed partition: the sums do not depend on the number of threads). More
-     * stripes balance two threads better at the end of a pass; each costs m column sums. A tuning knob for
-     * benchmarks: {@code -Djot.maxStripes=N} (results then differ from the default in the last bits).
+     * Rows per stripe at most this many. Stripes are the unit of parallel work of the fused pass and each
+     * has its own column sums, so the partition (fixed by n alone) decides the order of every addition and
+     * the result does not depend on the number of threads. Short stripes let two threads finish a pass
+     * together (the last stripe is at most 1/⌈n/64⌉ of it), and keep an f32 stripe's column sums few enough
+     * rows deep to be carried in float.
      */
-    private static final int MAX_STRIPES = Math.max(1, Integer.getInteger("jot.maxStripes", 16));
+    private static final int STRIPE_ROWS = 64;
     /** Tile size of the fused pass, in bytes: the row sweep leaves the tile in L2 for the column sums. */
     private static final int FUSED_TILE_BYTES = 1 << 18;
-    /** f32 column sums are carried in float for at most this many rows, then added into double. */
-    private static final int FLUSH_ROWS = 64;
-
     private float[][] stripeF;
     private double[][] stripeD;
     private float[] hcF;
@@ -188,7 +185,7 @@ final class Sweeps implements AutoCloseable {
 
     /** Number of stripes of the fused pass (fixed by n). */
     int stripeCount() {
-        return Math.max(1, Math.min(MAX_STRIPES, geometry.n() / STRIPE_MIN_ROWS));
+        return Math.max(1, (geometry.n() + STRIPE_ROWS - 1) / STRIPE_ROWS);
     }
 
     private void forStripes(java.util.function.IntConsumer stripe) {
@@ -204,16 +201,15 @@ final class Sweeps implements AutoCloseable {
 
     private void ensureStripeBuffers() {
         int count = stripeCount(), m = geometry.m(), n = geometry.n();
-        if (stripeD == null) {
-            stripeD = new double[count][m];
+        if (stripeD == null && stripeF == null) {
             if (f32) {
                 stripeF = new float[count][m];
                 hcF = new float[n];
                 shiftF = new float[m];
             } else {
+                stripeD = new double[count][m];
                 hcD = new double[n];
             }
-            sinceFlush = new int[count];
         }
     }
 
@@ -229,7 +225,6 @@ final class Sweeps implements AutoCloseable {
     private double[] fRowLse;
     private double[] fLogA;
     private double[] fShift;
-    private int[] sinceFlush;
 
     /**
      * Starts one pass over C that serves both half-steps of an iteration ({@link #runFusedStripes} runs it,
@@ -273,7 +268,7 @@ final class Sweeps implements AutoCloseable {
 
     /** Rows per tile of the fused pass. */
     int fusedTileRows() {
-        return Math.max(1, Math.min(STRIPE_MIN_ROWS, FUSED_TILE_BYTES / (geometry.precision().bytes() * geometry.m())));
+        return Math.max(1, Math.min(STRIPE_ROWS, FUSED_TILE_BYTES / (geometry.precision().bytes() * geometry.m())));
     }
 
     private void fusedStripe(int s) {
@@ -284,11 +279,11 @@ final class Sweeps implements AutoCloseable {
     }
 
     private void clearStripe(int s) {
-        java.util.Arrays.fill(stripeD[s], 0.0);
         if (f32) {
             java.util.Arrays.fill(stripeF[s], 0f);
+        } else {
+            java.util.Arrays.fill(stripeD[s], 0.0);
         }
-        sinceFlush[s] = 0;
     }
 
     private void computeHc(int r0, int count, double invEps) {
@@ -312,21 +307,9 @@ final class Sweeps implements AutoCloseable {
         }
     }
 
-    /** After a tile's column sums: f32 sums move into double every {@link #FLUSH_ROWS} rows and at the stripe's end. */
-    private void afterColumns(int s, int r0, int count) {
-        if (!f32) {
-            return;
-        }
-        sinceFlush[s] += count;
-        if (sinceFlush[s] >= FLUSH_ROWS || r0 + count >= stripeStart(s + 1)) {
-            float[] accF = stripeF[s];
-            double[] accD = stripeD[s];
-            for (int j = 0; j < accF.length; j++) {
-                accD[j] += accF[j];
-                accF[j] = 0f;
-            }
-            sinceFlush[s] = 0;
-        }
+    /** Stripe s's column sum j, as a double. */
+    private double stripeSum(int s, int j) {
+        return f32 ? stripeF[s][j] : stripeD[s][j];
     }
 
     /** Rows [r0, r0 + count) of stripe s, in stripe order: row log-sum-exps, then the column sums. */
@@ -348,7 +331,6 @@ final class Sweeps implements AutoCloseable {
         }
         computeHc(r0, count, invEps);
         columnSums(s, tile, r0, count, hcF, hcD, invEps, fShift);
-        afterColumns(s, r0, count);
     }
 
     /**
@@ -362,19 +344,30 @@ final class Sweeps implements AutoCloseable {
             return false;
         }
         int m = geometry.m();
-        final int block = 1024;
+        final int block = 512;
+        final int count = stripeCount();
         int blocks = (m + block - 1) / block;
         boolean[] ok = new boolean[blocks];
         Block work = (b0, one) -> {
             int lo = b0 * block, hi = Math.min(m, lo + block);
+            double[] sum = new double[hi - lo];
+            for (int st = 0; st < count; st++) { // stripe order, as the single-threaded sum
+                if (f32) {
+                    float[] acc = stripeF[st];
+                    for (int j = lo; j < hi; j++) {
+                        sum[j - lo] += acc[j];
+                    }
+                } else {
+                    double[] acc = stripeD[st];
+                    for (int j = lo; j < hi; j++) {
+                        sum[j - lo] += acc[j];
+                    }
+                }
+            }
             boolean all = true;
             for (int j = lo; j < hi; j++) {
-                double sum = 0;
-                for (double[] accD : stripeD) {
-                    sum += accD[j];
-                }
-                if (trustedColumnSum(sum)) {
-                    colLse[j] = fShift[j] + Math.log(sum);
+                if (trustedColumnSum(sum[j - lo])) {
+                    colLse[j] = fShift[j] + Math.log(sum[j - lo]);
                 } else {
                     all = false;
                 }
@@ -431,7 +424,7 @@ final class Sweeps implements AutoCloseable {
         java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
         for (int s = 0; s < count; s++) {
             for (int j = 0; j < m; j++) {
-                max[j] = Math.max(max[j], f32 ? stripeF[s][j] : stripeD[s][j]);
+                max[j] = Math.max(max[j], stripeSum(s, j));
             }
         }
         double[] shift = new double[m];
@@ -449,7 +442,6 @@ final class Sweeps implements AutoCloseable {
             for (int r0 = stripeStart(s); r0 < hi; r0 += tileRows) {
                 int c = Math.min(tileRows, hi - r0);
                 columnSums(s, geometry.tile(false, r0, c, null), r0, c, hcf, hc, invEps, shift);
-                afterColumns(s, r0, c);
             }
         });
         for (int j = 0; j < m; j++) {
@@ -459,7 +451,7 @@ final class Sweeps implements AutoCloseable {
             }
             double total = 0;
             for (int s = 0; s < count; s++) {
-                total += stripeD[s][j];
+                total += stripeSum(s, j);
             }
             out[j] = shift[j] + Math.log(total);
         }
