@@ -27,14 +27,9 @@ final class SharedCostBatch {
     private SharedCostBatch() {
     }
 
+    /** Solves the batch; {@link Sinkhorn#solveBatch} has checked that as and bs are non-empty and of one size. */
     static BatchResult solve(Geometry geometry, List<Weights> as, List<Weights> bs, SinkhornOptions options) {
         int count = as.size();
-        if (bs.size() != count) {
-            throw new IllegalArgumentException("the batch has " + count + " a vectors but " + bs.size() + " b vectors");
-        }
-        if (count == 0) {
-            throw new IllegalArgumentException("the batch is empty");
-        }
         if (options.annealFactor() != 0) {
             throw new IllegalArgumentException("annealing is not supported for a shared-cost batch yet");
         }

@@ -44,10 +44,7 @@ public final class Sinkhorn {
         checkPoints("x", x);
         checkPoints("y", y);
         long t0 = System.nanoTime();
-        Geometry geometry = options.matrixFree(x.n(), y.n())
-                ? PointCloudGeometry.of(x, y, cost, options.precision())
-                : DenseGeometry.of(x, y, cost, options.precision());
-        return solve(geometry, a, b, options, t0);
+        return solve(geometry(x, y, cost, options), a, b, options, t0);
     }
 
     /**
@@ -80,9 +77,7 @@ public final class Sinkhorn {
                     Objects.requireNonNull(ys.get(k), "y");
                     checkPoints("x", xs.get(k));
                     checkPoints("y", ys.get(k));
-                    geometries.add(options.matrixFree(xs.get(k).n(), ys.get(k).n())
-                            ? PointCloudGeometry.of(xs.get(k), ys.get(k), Objects.requireNonNull(cost, "cost"), options.precision())
-                            : DenseGeometry.of(xs.get(k), ys.get(k), Objects.requireNonNull(cost, "cost"), options.precision()));
+                    geometries.add(geometry(xs.get(k), ys.get(k), Objects.requireNonNull(cost, "cost"), options));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("problem " + k + ": " + e.getMessage(), e);
                 }
@@ -122,9 +117,7 @@ public final class Sinkhorn {
         Objects.requireNonNull(options, "options");
         checkPoints("x", x);
         long t0 = System.nanoTime();
-        Geometry geometry = options.matrixFree(x.n(), x.n())
-                ? PointCloudGeometry.of(x, x, cost, options.precision())
-                : DenseGeometry.of(x, x, cost, options.precision());
+        Geometry geometry = geometry(x, x, cost, options);
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, a, options, t0)) {
             runSchedule(it, geometry, options, true);
             return it.result();
@@ -141,18 +134,25 @@ public final class Sinkhorn {
         Objects.requireNonNull(as, "as");
         Objects.requireNonNull(bs, "bs");
         Objects.requireNonNull(options, "options");
+        if (as.size() != bs.size()) {
+            throw new IllegalArgumentException("the batch has " + as.size() + " a vectors but " + bs.size() + " b vectors");
+        }
+        if (as.isEmpty()) {
+            throw new IllegalArgumentException("the batch is empty");
+        }
         if (!"cpu".equals(options.backend())) {
-            if (as.size() != bs.size()) {
-                throw new IllegalArgumentException("the batch has " + as.size() + " a vectors but " + bs.size() + " b vectors");
-            }
-            if (as.isEmpty()) {
-                throw new IllegalArgumentException("the batch is empty");
-            }
             long t0 = System.nanoTime();
             return new BatchResult(DeviceSolve.solve(java.util.Collections.nCopies(as.size(), geometry), as, bs, options, t0),
                     System.nanoTime() - t0);
         }
         return SharedCostBatch.solve(geometry, as, bs, options);
+    }
+
+    /** The stored cost matrix of two clouds, or their matrix-free geometry where the options ask for one. */
+    private static Geometry geometry(Points x, Points y, CostFunction cost, SinkhornOptions options) {
+        return options.matrixFree(x.n(), y.n())
+                ? PointCloudGeometry.of(x, y, cost, options.precision())
+                : DenseGeometry.of(x, y, cost, options.precision());
     }
 
     /** Whether every problem of a point-cloud batch has the sizes and dimension of the first (one device batch). */

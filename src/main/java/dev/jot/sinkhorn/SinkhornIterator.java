@@ -59,9 +59,6 @@ public final class SinkhornIterator implements AutoCloseable {
         this.startNanos = startNanos;
         n = geometry.n();
         m = geometry.m();
-        if (n < 1 || m < 1) {
-            throw new IllegalArgumentException("the problem is empty: n = " + n + ", m = " + m);
-        }
         double[][] ab = checkedWeights(geometry, aw, bw, options.epsilon());
         a = ab[0];
         b = ab[1];
