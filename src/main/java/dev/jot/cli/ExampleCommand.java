@@ -81,12 +81,7 @@ final class ExampleCommand implements Runnable {
                     + " centres from k-means, A = I at the start;%nAdam (rate %s), %d steps of m = %d samples, Sinkhorn loss with L = %d"
                     + " iterations, cost |x-y|^2; pictures in %s%n%n", IrisExample.K, Json.repr(rate), steps, samples, iterations, out);
             o.flush();
-            List<IrisExample.Fit> fits = new ArrayList<>();
-            for (IrisExample.Setting s : settings) {
-                IrisExample.Fit f = IrisExample.run(new IrisExample.Config(seed, steps, samples, iterations, rate, List.of(s), out), o).get(0);
-                fits.add(f);
-                table(o, f);
-            }
+            IrisExample.run(c, o, f -> table(o, f));
             return 0;
         }
 

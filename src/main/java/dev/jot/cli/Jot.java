@@ -29,6 +29,8 @@ public final class Jot implements Runnable {
 
     /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
+        // the pictures of demo and example need no display: a command-line run never opens a window
+        System.setProperty("java.awt.headless", "true");
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

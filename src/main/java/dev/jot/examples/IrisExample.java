@@ -226,11 +226,18 @@ public final class IrisExample {
 
     /** Fits every setting of {@code c} in turn, printing progress, and writes each picture as soon as it is done. */
     public static List<Fit> run(Config c, PrintWriter progress) {
+        return run(c, progress, f -> { });
+    }
+
+    /** {@link #run(Config, PrintWriter)}, handing each fit to {@code done} as soon as it is finished. */
+    public static List<Fit> run(Config c, PrintWriter progress, java.util.function.Consumer<Fit> done) {
         Data data = data();
         double[][] start = kMeans(data.points(), K, new Random(c.seed()));
         List<Fit> fits = new ArrayList<>();
         for (Setting s : c.settings()) {
-            fits.add(fit(data, start, s, c, progress));
+            Fit f = fit(data, start, s, c, progress);
+            fits.add(f);
+            done.accept(f);
         }
         return fits;
     }

@@ -33,7 +33,6 @@ public final class Plots {
     private static final java.util.Set<Path> IN_PROGRESS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     static {
-        System.setProperty("java.awt.headless", "true");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (Path p : IN_PROGRESS) {
                 try {
