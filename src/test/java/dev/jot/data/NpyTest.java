@@ -16,7 +16,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,8 +87,7 @@ class NpyTest {
 
     @Test
     void readsNumpyReferenceData() throws IOException {
-        String ref = System.getProperty("jot.reference.dir");
-        Assumptions.assumeTrue(ref != null && Files.isDirectory(Path.of(ref)), "no reference data");
+        String ref = dev.jot.testutil.Reference.dir().toString();
         NdArray x = Npy.read(Path.of(ref, "uniform_2d_x.npy"));
         assertEquals(Precision.F64, x.precision());
         assertArrayEquals(new long[] {200, 2}, x.shape());

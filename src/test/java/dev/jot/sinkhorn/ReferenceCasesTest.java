@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every case of {@code ../shared/reference/cases.json} (float64 answers of a 1e-13 log-domain Sinkhorn,
+ * Every case of {@code src/test/resources/reference/cases.json} (float64 answers of a 1e-13 log-domain Sinkhorn,
  * checked against POT 0.8.2), solved through the API in both precisions with both kernels.
  */
 class ReferenceCasesTest {

@@ -2,21 +2,22 @@ package dev.jot.testutil;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * The shared reference data ({@code ../shared/reference}: {@code cases.json}, {@code seed_examples.json}
- * and the {@code .npy} inputs), located by the system property {@code jot.reference.dir} that the pom
- * sets. Tests that need it are skipped (by assumption) where it is absent.
+ * The reference data the tests carry ({@code src/test/resources/reference}: {@code cases.json},
+ * {@code seed_examples.json} and the {@code .npy} inputs; its README says how they were computed),
+ * found on the test class path. A test whose data is missing fails: it is never skipped.
  */
 public final class Reference {
-    /** The system property naming the reference directory. */
-    public static final String PROPERTY = "jot.reference.dir";
+    /** The class-path folder of the reference data. */
+    public static final String RESOURCE = "/reference/";
 
     private Reference() {
     }
@@ -44,18 +45,35 @@ public final class Reference {
         }
     }
 
-    /** The reference directory; skips the calling test if the property is unset or the directory is missing. */
+    /**
+     * The reference directory (a folder on disk: the test resources are copied to {@code target/test-classes}).
+     *
+     * @throws IllegalStateException if the data is not on the class path
+     */
     public static Path dir() {
-        String d = System.getProperty(PROPERTY);
-        Assumptions.assumeTrue(d != null && !d.isBlank(), "system property " + PROPERTY + " is not set");
-        Path p = Path.of(d);
-        Assumptions.assumeTrue(Files.isRegularFile(p.resolve("cases.json")), "no cases.json in " + p);
-        return p;
+        URL url = Reference.class.getResource(RESOURCE + "cases.json");
+        if (url == null || !"file".equals(url.getProtocol())) {
+            throw new IllegalStateException("the reference data " + RESOURCE + "cases.json is not on the test class path "
+                    + "(it lives in src/test/resources/reference): got " + url);
+        }
+        try {
+            return Path.of(url.toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    /** A file of the reference directory. */
+    /**
+     * A file of the reference directory.
+     *
+     * @throws IllegalStateException if it does not exist
+     */
     public static Path file(String name) {
-        return dir().resolve(name);
+        Path p = dir().resolve(name);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalStateException("reference file " + p + " is missing");
+        }
+        return p;
     }
 
     /** The parsed JSON of a file of the reference directory. */

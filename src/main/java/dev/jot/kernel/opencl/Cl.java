@@ -47,6 +47,7 @@ final class Cl {
         SymbolLookup lib = null;
         String error = null;
         String name = System.getProperty("jot.opencl.library", "libOpenCL.so.1");
+        SignalHandlers.active(); // records the JVM's signal handlers before any driver is loaded
         try {
             lib = SymbolLookup.libraryLookup(name, Arena.global());
         } catch (IllegalArgumentException | UnsupportedOperationException | IllegalCallerException e) {
@@ -106,6 +107,11 @@ final class Cl {
         }
     }
 
+    /**
+     * Calls an entry point returning cl_int. Every call, this one and {@link #callPtr}, ends by putting back
+     * the JVM's signal handlers where the driver replaced them ({@link SignalHandlers}: PoCL's LLVM installs
+     * its own, and with them the JVM dies of its own safepoint polls).
+     */
     static int call(MethodHandle h, Object... args) {
         try {
             return (int) h.invokeWithArguments(args);
@@ -113,9 +119,12 @@ final class Cl {
             throw e;
         } catch (Throwable t) {
             throw new OpenClException("OpenCL call failed: " + t);
+        } finally {
+            SignalHandlers.restore();
         }
     }
 
+    /** Calls an entry point returning a pointer (a handle), then restores the signal handlers as {@link #call}. */
     static MemorySegment callPtr(MethodHandle h, Object... args) {
         try {
             return (MemorySegment) h.invokeWithArguments(args);
@@ -123,6 +132,8 @@ final class Cl {
             throw e;
         } catch (Throwable t) {
             throw new OpenClException("OpenCL call failed: " + t);
+        } finally {
+            SignalHandlers.restore();
         }
     }
 
