@@ -15,10 +15,13 @@ import java.util.Objects;
  * Entropic Gromov–Wasserstein with the square loss (Peyré, Cuturi and Solomon 2016): compares two
  * metric-measure spaces (C₁, a) and (C₂, b), possibly of different dimensions, by
  * GW(T) = Σ_ijkl (C₁_ik − C₂_jl)² T_ij T_kl over couplings T of a and b. Each outer iteration
- * linearises GW at the current T, L(T) = C₁²·a·1ᵀ + 1·bᵀ·C₂² − 2·C₁·T·C₂ (the gradient's half), and
- * replaces T by the entropic transport plan for that cost (a log-domain Sinkhorn solve at ε, f64),
- * starting from T = a·bᵀ, until T moves by less than the tolerance (L1). The reported value is
- * GW(T) = ⟨L(T), T⟩. As POT's {@code ot.gromov.entropic_gromov_wasserstein(..., loss_fun="square_loss")}.
+ * linearises GW at the current T, L(T) = C₁²·a·1ᵀ + 1·bᵀ·C₂² − 2·C₁·T·C₂, and replaces T by the
+ * entropic transport plan for the gradient 2·L(T) at ε (a log-domain Sinkhorn solve, f64), starting from
+ * T = a·bᵀ, until T moves by less than the tolerance (L1). The reported value is GW(T) = ⟨L(T), T⟩.
+ * ε means what POT's {@code epsilon} means in
+ * {@code ot.gromov.entropic_gromov_wasserstein(C1, C2, p, q, "square_loss", epsilon)} (POT's inner cost is
+ * its {@code gwggrad}, 2·L(T)): the values agree at equal ε. Before JOT 0.2 the inner cost was L(T), so
+ * ε meant POT's ε/2.
  * Dense: O(n² + m²) memory and O(n²m + nm²) time per outer iteration.
  */
 public final class GromovWasserstein {
@@ -85,7 +88,8 @@ public final class GromovWasserstein {
                 t[i * m + j] = a[i] * b[j];
             }
         }
-        SinkhornOptions opts = SinkhornOptions.epsilon(epsilon).withPrecision(Precision.F64).withTolerance(1e-9)
+        // the plan for the cost 2·L at ε (POT's gwggrad and reg) is the plan for L at ε/2
+        SinkhornOptions opts = SinkhornOptions.epsilon(epsilon / 2).withPrecision(Precision.F64).withTolerance(1e-9)
                 .withMaxIterations(100_000).withAnnealing(0.5).withThreads(1);
         int it = 0;
         boolean converged = false;

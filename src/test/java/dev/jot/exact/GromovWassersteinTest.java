@@ -38,7 +38,7 @@ class GromovWassersteinTest {
         }
         Points x = Points.of(n, 2, xs);
         for (Points y : new Points[]{Points.of(n, 2, y2), Points.of(n, 3, y3)}) {
-            GromovWasserstein.Result r = GromovWasserstein.entropic(x, null, y, null, CostFunction.SQUARED_EUCLIDEAN, 2e-4, 200, 1e-9);
+            GromovWasserstein.Result r = GromovWasserstein.entropic(x, null, y, null, CostFunction.SQUARED_EUCLIDEAN, 4e-4, 200, 1e-9);
             System.out.println("GW to a " + y.d() + "-D copy: " + r);
             double[] t = r.plan().toDoubleArray();
             double onPerm = 0;

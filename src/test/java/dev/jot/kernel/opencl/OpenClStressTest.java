@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * found and a program built, every signal the JVM handles still goes to {@code libjvm}.
  * {@link #freshJvmsSurviveSafepointsAfterOpenCl} is the stress test: {@link OpenClStressMain} in fresh
  * JVMs, each with an empty PoCL kernel cache, alternately with and without the Vector API module. CI runs
- * {@code -Djot.test.stressRuns} of them (default 4); the long run is, for example,
+ * {@code -Djot.test.stressRuns} of them (default 3); the long run is, for example,
  * {@code mvn surefire:test -Dtest=OpenClStressTest -Djot.test.stressRuns=200}.
  */
 @Tag("opencl-stress")
@@ -51,7 +51,7 @@ class OpenClStressTest {
     @Test
     void freshJvmsSurviveSafepointsAfterOpenCl() throws IOException, InterruptedException {
         Assumptions.assumeTrue(OpenClDevice.available(), () -> "no OpenCL device: " + OpenClDevice.whyNot());
-        int runs = Integer.getInteger("jot.test.stressRuns", 4);
+        int runs = Integer.getInteger("jot.test.stressRuns", 3);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path work = Files.createTempDirectory("jot-opencl-stress");
