@@ -25,13 +25,28 @@ public final class OT {
 
     /**
      * Entropic OT between two point clouds with uniform weights and the squared Euclidean cost, in f64.
+     *
+     * @param x the source points, one row each
+     * @param y the target points, one row each, of x's dimension
+     * @param epsilon ε, positive and finite (POT's {@code reg})
+     * @return the solve's result
      */
     public static SinkhornResult sinkhorn(double[][] x, double[][] y, double epsilon) {
         return Sinkhorn.solve(Points.of(x), Points.of(y), null, null, CostFunction.SQUARED_EUCLIDEAN,
                 SinkhornOptions.epsilon(epsilon).withPrecision(Precision.F64));
     }
 
-    /** Entropic OT between weighted point clouds with any cost and options. */
+    /**
+     * Entropic OT between weighted point clouds with any cost and options.
+     *
+     * @param x the source points, n × d
+     * @param y the target points, m × d
+     * @param a source weights, or {@code null} for uniform
+     * @param b target weights, or {@code null} for uniform
+     * @param cost the ground cost
+     * @param options the solver's settings
+     * @return the solve's result
+     */
     public static SinkhornResult sinkhorn(Points x, Points y, Weights a, Weights b, CostFunction cost, SinkhornOptions options) {
         return Sinkhorn.solve(x, y, a, b, cost, options);
     }
@@ -39,6 +54,12 @@ public final class OT {
     /**
      * Entropic OT with a given cost matrix (n × m, rows of equal length) and weights, in f64, like POT's
      * {@code ot.sinkhorn(a, b, M, reg)} with {@code method="sinkhorn_log"}.
+     *
+     * @param a the source weights (n), not null
+     * @param b the target weights (m), not null, with a's total
+     * @param costMatrix the costs C, n rows of m entries
+     * @param epsilon ε, positive and finite (POT's {@code reg})
+     * @return the solve's result
      */
     public static SinkhornResult sinkhorn(double[] a, double[] b, double[][] costMatrix, double epsilon) {
         return Sinkhorn.solve(DenseGeometry.of(costMatrix, Precision.F64), Weights.of(a), Weights.of(b),

@@ -29,14 +29,25 @@ public final class Jot implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Runs the command line and exits with its code. */
+    /**
+     * Runs the command line and exits with its code.
+     *
+     * @param args the command line's arguments
+     */
     public static void main(String[] args) {
         // the pictures of demo and example need no display: a command-line run never opens a window
         System.setProperty("java.awt.headless", "true");
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    /** Runs the command line with the given streams and returns the exit code (for tests). */
+    /**
+     * Runs the command line with the given streams and returns the exit code (for tests).
+     *
+     * @param args the command line's arguments
+     * @param out the standard output stream
+     * @param err the error stream, which gets the one line on bad input
+     * @return the exit code: 0 on success, {@link #BAD_INPUT} for bad input
+     */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Jot());
         cl.setOut(out);

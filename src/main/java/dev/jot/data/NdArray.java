@@ -27,6 +27,12 @@ public final class NdArray {
     /**
      * Wraps a segment holding {@code product(shape)} elements of the given precision in native byte
      * order. The segment is not copied; it must not be changed afterwards.
+     *
+     * @param segment the elements, row-major, exactly product(shape) of them
+     * @param precision the elements' precision
+     * @param shape the extents, 1 to 3 of them, each non-negative
+     * @return the array over {@code segment}
+     * @throws IllegalArgumentException for a bad shape, or a segment whose size does not match it
      */
     public static NdArray wrap(MemorySegment segment, Precision precision, long... shape) {
         Objects.requireNonNull(segment, "segment");
@@ -49,36 +55,55 @@ public final class NdArray {
         return new NdArray(segment, shape.clone(), precision);
     }
 
-    /** Copies a row-major {@code double[]} into a new off-heap f64 array of the given shape. */
+    /**
+     * Copies a row-major {@code double[]} into a new off-heap f64 array of the given shape.
+     *
+     * @param values the elements, row-major
+     * @param shape the extents, 1 to 3 of them, whose product is {@code values.length}
+     * @return a new f64 array
+     * @throws IllegalArgumentException for a bad shape, or one that does not match the number of values
+     */
     public static NdArray of(double[] values, long... shape) {
         MemorySegment seg = Arena.ofAuto().allocate((long) values.length * 8, 8);
         MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_DOUBLE, 0, values.length);
         return wrap(seg, Precision.F64, shape);
     }
 
-    /** Copies a row-major {@code float[]} into a new off-heap f32 array of the given shape. */
+    /**
+     * Copies a row-major {@code float[]} into a new off-heap f32 array of the given shape.
+     *
+     * @param values the elements, row-major
+     * @param shape the extents, 1 to 3 of them, whose product is {@code values.length}
+     * @return a new f32 array
+     * @throws IllegalArgumentException for a bad shape, or one that does not match the number of values
+     */
     public static NdArray of(float[] values, long... shape) {
         MemorySegment seg = Arena.ofAuto().allocate((long) values.length * 4, 8);
         MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_FLOAT, 0, values.length);
         return wrap(seg, Precision.F32, shape);
     }
 
-    /** Number of dimensions (1 to 3). */
+    /** {@return the number of dimensions (1 to 3)} */
     public int rank() {
         return shape.length;
     }
 
-    /** Extent of dimension {@code k}. */
+    /**
+     * Extent of dimension {@code k}.
+     *
+     * @param k the dimension, 0 ≤ k &lt; rank
+     * @return the extent of dimension {@code k}
+     */
     public long shape(int k) {
         return shape[k];
     }
 
-    /** A copy of the shape. */
+    /** {@return a copy of the shape} */
     public long[] shape() {
         return shape.clone();
     }
 
-    /** Total number of elements. */
+    /** {@return the total number of elements} */
     public long size() {
         long c = 1;
         for (long s : shape) {
@@ -87,12 +112,12 @@ public final class NdArray {
         return c;
     }
 
-    /** Element precision. */
+    /** {@return the element precision} */
     public Precision precision() {
         return precision;
     }
 
-    /** The read-only backing segment (row-major, native byte order). */
+    /** {@return the read-only backing segment (row-major, native byte order)} */
     public MemorySegment segment() {
         return segment;
     }
@@ -100,6 +125,11 @@ public final class NdArray {
     /**
      * The {@code k}-th sub-array along the first axis (of rank one less), without copying: row k of a
      * 2-D array, or problem k of a 3-D batch.
+     *
+     * @param k the index along the first axis, 0 ≤ k &lt; shape(0)
+     * @return the sub-array, a view of the same memory
+     * @throws IllegalArgumentException for a 1-D array
+     * @throws IndexOutOfBoundsException if {@code k} is out of range
      */
     public NdArray slice(long k) {
         if (shape.length < 2) {
@@ -117,14 +147,19 @@ public final class NdArray {
         return new NdArray(segment.asSlice(k * bytes, bytes), sub, precision);
     }
 
-    /** Element at flat (row-major) index {@code k}, widened to double. */
+    /**
+     * Element at flat (row-major) index {@code k}, widened to double.
+     *
+     * @param k the flat index, 0 ≤ k &lt; size
+     * @return the element
+     */
     public double getFlat(long k) {
         return precision == Precision.F64
                 ? segment.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, k)
                 : segment.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k);
     }
 
-    /** All elements, row-major, as a new {@code double[]}. */
+    /** {@return all elements, row-major, as a new {@code double[]}} */
     public double[] toDoubleArray() {
         long size = size();
         if (size > Integer.MAX_VALUE - 8) {
@@ -141,7 +176,12 @@ public final class NdArray {
         return out;
     }
 
-    /** The same values in another precision (this array itself if the precision matches). */
+    /**
+     * The same values in another precision (this array itself if the precision matches).
+     *
+     * @param target the precision wanted
+     * @return an array in that precision (f64 to f32 rounds to nearest)
+     */
     public NdArray to(Precision target) {
         if (target == precision) {
             return this;
@@ -160,6 +200,8 @@ public final class NdArray {
 
     /**
      * Index of the first element that is NaN or infinite, or -1 if all are finite.
+     *
+     * @return the flat index of the first non-finite element, or -1
      */
     public long firstNonFinite() {
         long size = size();

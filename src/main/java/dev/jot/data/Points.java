@@ -13,7 +13,13 @@ public final class Points {
         this.array = array;
     }
 
-    /** Views a 2-D array (n × d) as points. */
+    /**
+     * Views a 2-D array (n × d) as points.
+     *
+     * @param array the coordinates, n × d
+     * @return the points, a view of {@code array} (not copied)
+     * @throws IllegalArgumentException if the array is not 2-D, or an extent exceeds {@code Integer.MAX_VALUE}
+     */
     public static Points of(NdArray array) {
         Objects.requireNonNull(array, "array");
         if (array.rank() != 2) {
@@ -26,7 +32,13 @@ public final class Points {
         return new Points(array);
     }
 
-    /** Copies rows of equal length into f64 points. */
+    /**
+     * Copies rows of equal length into f64 points.
+     *
+     * @param rows the points, one row of d coordinates each
+     * @return new f64 points, n × d
+     * @throws IllegalArgumentException if the rows' lengths differ
+     */
     public static Points of(double[][] rows) {
         Objects.requireNonNull(rows, "rows");
         int n = rows.length;
@@ -41,7 +53,15 @@ public final class Points {
         return of(NdArray.of(flat, n, d));
     }
 
-    /** Copies a row-major array of n × d coordinates into f64 points. */
+    /**
+     * Copies a row-major array of n × d coordinates into f64 points.
+     *
+     * @param n the number of points
+     * @param d the dimension
+     * @param rowMajor the coordinates, n·d of them, point by point
+     * @return new f64 points
+     * @throws IllegalArgumentException if {@code rowMajor} does not hold n·d values
+     */
     public static Points of(int n, int d, double[] rowMajor) {
         if ((long) n * d != rowMajor.length) {
             throw new IllegalArgumentException("n x d = " + n + " x " + d + " does not match " + rowMajor.length + " values");
@@ -49,7 +69,15 @@ public final class Points {
         return of(NdArray.of(rowMajor, n, d));
     }
 
-    /** Copies a row-major array of n × d coordinates into f32 points. */
+    /**
+     * Copies a row-major array of n × d coordinates into f32 points.
+     *
+     * @param n the number of points
+     * @param d the dimension
+     * @param rowMajor the coordinates, n·d of them, point by point
+     * @return new f32 points
+     * @throws IllegalArgumentException if {@code rowMajor} does not hold n·d values
+     */
     public static Points of(int n, int d, float[] rowMajor) {
         if ((long) n * d != rowMajor.length) {
             throw new IllegalArgumentException("n x d = " + n + " x " + d + " does not match " + rowMajor.length + " values");
@@ -57,32 +85,43 @@ public final class Points {
         return of(NdArray.of(rowMajor, n, d));
     }
 
-    /** Number of points. */
+    /** {@return the number of points} */
     public int n() {
         return (int) array.shape(0);
     }
 
-    /** Dimension of each point. */
+    /** {@return the dimension of each point} */
     public int d() {
         return (int) array.shape(1);
     }
 
-    /** Coordinate {@code k} of point {@code i}. */
+    /**
+     * Coordinate {@code k} of point {@code i}.
+     *
+     * @param i the point, 0 ≤ i &lt; n
+     * @param k the coordinate, 0 ≤ k &lt; d
+     * @return the coordinate, widened to double
+     */
     public double get(int i, int k) {
         return array.getFlat((long) i * d() + k);
     }
 
-    /** Storage precision. */
+    /** {@return the storage precision} */
     public Precision precision() {
         return array.precision();
     }
 
-    /** The backing array. */
+    /** {@return the backing array (n × d)} */
     public NdArray array() {
         return array;
     }
 
-    /** The same points in another precision. */
+    /**
+     * The same points in another precision.
+     *
+     * @param p the precision wanted
+     * @return these points if they are in {@code p} already, otherwise a converted copy
+     */
     public Points to(Precision p) {
         return p == precision() ? this : new Points(array.to(p));
     }

@@ -22,17 +22,23 @@ public enum Precision {
         this.bytes = bytes;
     }
 
-    /** Size of one element in bytes. */
+    /** {@return the size of one element in bytes} */
     public int bytes() {
         return bytes;
     }
 
-    /** The memory layout of one element (native byte order). */
+    /** {@return the memory layout of one element (native byte order)} */
     public ValueLayout layout() {
         return layout;
     }
 
-    /** Parses {@code f32}/{@code float32}/{@code float} or {@code f64}/{@code float64}/{@code double}. */
+    /**
+     * Parses {@code f32}/{@code float32}/{@code float} or {@code f64}/{@code float64}/{@code double}.
+     *
+     * @param s the spelling (case ignored)
+     * @return the precision
+     * @throws IllegalArgumentException if {@code s} names neither precision
+     */
     public static Precision parse(String s) {
         return switch (s.toLowerCase(java.util.Locale.ROOT)) {
             case "f32", "float32", "float" -> F32;

@@ -15,7 +15,13 @@ public final class Weights {
         this.values = values;
     }
 
-    /** Uniform weights 1/n. */
+    /**
+     * Uniform weights 1/n.
+     *
+     * @param n the number of weights, positive
+     * @return n weights 1/n
+     * @throws IllegalArgumentException if {@code n} is not positive
+     */
     public static Weights uniform(int n) {
         if (n <= 0) {
             throw new IllegalArgumentException("n must be positive, got " + n);
@@ -25,13 +31,24 @@ public final class Weights {
         return new Weights(v);
     }
 
-    /** Copies the given masses. */
+    /**
+     * Copies the given masses.
+     *
+     * @param values the masses
+     * @return weights holding a copy of {@code values}
+     */
     public static Weights of(double... values) {
         Objects.requireNonNull(values, "values");
         return new Weights(values.clone());
     }
 
-    /** Views a 1-D array (or an n × 1 / 1 × n array) as weights. */
+    /**
+     * Reads a 1-D array (or an n × 1 / 1 × n array) as weights.
+     *
+     * @param array a 1-D array, or a 2-D one with a single row or column
+     * @return weights holding the array's values, copied in f64
+     * @throws IllegalArgumentException for any other shape
+     */
     public static Weights of(NdArray array) {
         Objects.requireNonNull(array, "array");
         boolean vectorLike = array.rank() == 1
@@ -42,17 +59,22 @@ public final class Weights {
         return new Weights(array.toDoubleArray());
     }
 
-    /** Number of weights. */
+    /** {@return the number of weights} */
     public int size() {
         return values.length;
     }
 
-    /** Weight {@code i}. */
+    /**
+     * Weight {@code i}.
+     *
+     * @param i the index, 0 ≤ i &lt; size
+     * @return weight {@code i}
+     */
     public double get(int i) {
         return values[i];
     }
 
-    /** Sum of the weights. */
+    /** {@return the sum of the weights} */
     public double sum() {
         double s = 0;
         for (double v : values) {
@@ -61,12 +83,12 @@ public final class Weights {
         return s;
     }
 
-    /** A copy of the weights. */
+    /** {@return a copy of the weights} */
     public double[] toArray() {
         return values.clone();
     }
 
-    /** As a 1-D f64 array. */
+    /** {@return the weights as a new 1-D f64 array} */
     public NdArray toNdArray() {
         return NdArray.of(values, values.length);
     }

@@ -35,12 +35,12 @@ public final class DivergenceResult {
         this.millis = millis;
     }
 
-    /** Which loss this is. */
+    /** {@return which loss this is} */
     public Loss loss() {
         return loss;
     }
 
-    /** The loss. NaN only with {@code converged() == false} and a status that says why. */
+    /** {@return the loss} NaN only with {@code converged() == false} and a status that says why. */
     public double value() {
         return value;
     }
@@ -48,47 +48,49 @@ public final class DivergenceResult {
     /**
      * The three terms the value is made of: (α, β), (α, α), (β, β) — OT_ε values for {@link Loss#DEBIASED},
      * W_ε = ⟨P, C⟩ for {@link Loss#GENEVAY}, ⟨·⊗·, k⟩ for {@link Loss#MMD}.
+     *
+     * @return the three terms, a copy
      */
     public double[] terms() {
         return terms.clone();
     }
 
-    /** Whether every solve behind the value reached its tolerance (always true for MMD). */
+    /** {@return whether every solve behind the value reached its tolerance} Always true for MMD. */
     public boolean converged() {
         return converged;
     }
 
-    /** What happened, in words. */
+    /** {@return what happened, in words} */
     public String status() {
         return status;
     }
 
-    /** The largest iteration count of the solves behind the value (0 for MMD). */
+    /** {@return the largest iteration count of the solves behind the value} 0 for MMD. */
     public int iterations() {
         return iterations;
     }
 
-    /** ∂value/∂x, n × d row-major, or null if not computed. */
+    /** {@return ∂value/∂x, n × d row-major, or null if not computed} */
     public double[] gradX() {
         return gradX == null ? null : gradX.clone();
     }
 
-    /** ∂value/∂y, m × d row-major, or null if not computed. */
+    /** {@return ∂value/∂y, m × d row-major, or null if not computed} */
     public double[] gradY() {
         return gradY == null ? null : gradY.clone();
     }
 
-    /** ∂value/∂a projected to mean zero, or null if not computed. */
+    /** {@return ∂value/∂a projected to mean zero, or null if not computed} */
     public double[] gradA() {
         return gradA == null ? null : gradA.clone();
     }
 
-    /** ∂value/∂b projected to mean zero, or null if not computed. */
+    /** {@return ∂value/∂b projected to mean zero, or null if not computed} */
     public double[] gradB() {
         return gradB == null ? null : gradB.clone();
     }
 
-    /** Wall time of the whole computation, in milliseconds. */
+    /** {@return the wall time of the whole computation, in milliseconds} */
     public double millis() {
         return millis;
     }

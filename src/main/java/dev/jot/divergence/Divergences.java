@@ -43,8 +43,16 @@ public final class Divergences {
     /**
      * The Sinkhorn loss between two weighted point clouds.
      *
-     * @param a weights of x (null for uniform); b likewise
+     * @param x the first cloud, n × d
+     * @param a weights of x, or null for uniform (normalised to sum 1)
+     * @param y the second cloud, m × d
+     * @param b weights of y, or null for uniform (normalised to sum 1)
+     * @param cost the ground cost
+     * @param options the solver's settings (ε, tolerance, iterations, precision, ...), used for each solve
+     * @param loss {@link Loss#DEBIASED}, {@link Loss#GENEVAY} or {@link Loss#TRANSPORT}
      * @param gradients whether to compute gradients in x, y, a and b
+     * @return the loss, its three terms, the solves' convergence and, when asked, the gradients
+     * @throws IllegalArgumentException for {@link Loss#MMD} (use {@link #mmd}), or invalid clouds or weights
      */
     public static DivergenceResult sinkhorn(Points x, Weights a, Points y, Weights b, CostFunction cost,
                                             SinkhornOptions options, Loss loss, boolean gradients) {
@@ -67,6 +75,15 @@ public final class Divergences {
     /**
      * OT_ε(α, β) = ⟨a, f⟩ + ⟨b, g⟩ at convergence between two weighted point clouds, with its envelope
      * gradients when asked.
+     *
+     * @param x the first cloud, n × d
+     * @param a weights of x, or null for uniform (normalised to sum 1)
+     * @param y the second cloud, m × d
+     * @param b weights of y, or null for uniform (normalised to sum 1)
+     * @param cost the ground cost
+     * @param options the solver's settings
+     * @param gradients whether to compute gradients in x, y, a and b (skipped when the objective is not finite)
+     * @return the value OT_ε(α, β), with terms (OT_ε(α, β), NaN, NaN), and the gradients when asked
      */
     public static DivergenceResult transport(Points x, Weights a, Points y, Weights b, CostFunction cost,
                                              SinkhornOptions options, boolean gradients) {
@@ -93,6 +110,18 @@ public final class Divergences {
     /**
      * The Sinkhorn loss between two histograms, given the three cost matrices C(x, y) (n × m), C(x, x)
      * (n × n) and C(y, y) (m × m). Gradients are with respect to the weights only (there are no positions).
+     *
+     * @param cxy the costs C(x, y), n × m
+     * @param cxx the costs C(x, x), n × n
+     * @param cyy the costs C(y, y), m × m
+     * @param a weights of the n sources, or null for uniform (normalised to sum 1)
+     * @param b weights of the m targets, or null for uniform (normalised to sum 1)
+     * @param options the solver's settings, used for each of the three solves
+     * @param loss {@link Loss#DEBIASED}, {@link Loss#GENEVAY} or {@link Loss#TRANSPORT}
+     * @param gradients whether to compute gradients in a and b (not available for {@link Loss#GENEVAY})
+     * @return the loss, its three terms, the solves' convergence and, when asked, the weight gradients
+     * @throws IllegalArgumentException for {@link Loss#MMD}, mismatched shapes, invalid weights, or weight
+     *     gradients of {@link Loss#GENEVAY}
      */
     public static DivergenceResult sinkhorn(NdArray cxy, NdArray cxx, NdArray cyy, Weights a, Weights b,
                                             SinkhornOptions options, Loss loss, boolean gradients) {
@@ -143,7 +172,20 @@ public final class Divergences {
         return finish(loss, value, terms, List.of(ab, aa, bb), null, null, ga, gb, t0);
     }
 
-    /** {@link #sinkhorn(Points, Weights, Points, Weights, CostFunction, SinkhornOptions, Loss, boolean)} for each pair of a batch. */
+    /**
+     * {@link #sinkhorn(Points, Weights, Points, Weights, CostFunction, SinkhornOptions, Loss, boolean)} for each pair of a batch.
+     *
+     * @param xs the first clouds
+     * @param as their weights, or null for all uniform (an entry may be null for uniform)
+     * @param ys the second clouds, as many as {@code xs}
+     * @param bs their weights, or null for all uniform (an entry may be null for uniform)
+     * @param cost the ground cost
+     * @param options the solver's settings, used for every pair
+     * @param loss the loss, as in {@link #sinkhorn(Points, Weights, Points, Weights, CostFunction, SinkhornOptions, Loss, boolean)}
+     * @param gradients whether to compute gradients
+     * @return one result per pair, in order
+     * @throws IllegalArgumentException if the lists' sizes differ, or for a bad pair (the message names it)
+     */
     public static List<DivergenceResult> sinkhornAll(List<Points> xs, List<Weights> as, List<Points> ys, List<Weights> bs,
                                                      CostFunction cost, SinkhornOptions options, Loss loss, boolean gradients) {
         Objects.requireNonNull(xs, "xs");
@@ -171,6 +213,14 @@ public final class Divergences {
      * ½·MMD²_k(α, β) = ½⟨α ⊗ α, k⟩ + ½⟨β ⊗ β, k⟩ − ⟨α ⊗ β, k⟩, computed directly in f64 with vectorised
      * tiles, with gradients in x, y, a and b when asked. With the energy kernel −|x − y| it is the ε → ∞
      * limit of {@link Loss#DEBIASED} for the cost |x − y|.
+     *
+     * @param x the first cloud, n × d
+     * @param a weights of x, or null for uniform (normalised to sum 1)
+     * @param y the second cloud, m × d
+     * @param b weights of y, or null for uniform (normalised to sum 1)
+     * @param kernel the kernel k
+     * @param gradients whether to compute gradients in x, y, a and b
+     * @return the value ½·MMD²_k, with terms (⟨α ⊗ β, k⟩, ⟨α ⊗ α, k⟩, ⟨β ⊗ β, k⟩), and the gradients when asked
      */
     public static DivergenceResult mmd(Points x, Weights a, Points y, Weights b, MmdKernel kernel, boolean gradients) {
         long t0 = System.nanoTime();
@@ -220,6 +270,18 @@ public final class Divergences {
      * {@link Loss#GENEVAY} this is the paper's algorithmic loss 2·⟨P_L(α, β), C⟩ − ⟨P_L(α, α), C⟩ −
      * ⟨P_L(β, β), C⟩; for {@link Loss#DEBIASED} each OT_ε is the dual value ⟨a, f_L⟩ + ⟨b, g_L⟩ of the
      * L-th iterate. Gradients: x, y, and a, b projected to mean zero.
+     *
+     * @param x the first cloud, n × d
+     * @param a weights of x, or null for uniform (normalised to sum 1)
+     * @param y the second cloud, m × d
+     * @param b weights of y, or null for uniform (normalised to sum 1)
+     * @param cost the ground cost
+     * @param epsilon the fixed ε (POT's reg), positive and finite
+     * @param iterations the number of iterations L, at least 1
+     * @param loss {@link Loss#DEBIASED} or {@link Loss#GENEVAY}
+     * @param options the solver's other settings (its ε, annealing, precision, tolerance and iteration limit are
+     *     replaced: ε = {@code epsilon}, no annealing, f64, exactly L iterations)
+     * @return the loss of the L-th iterates, its three terms and the gradients
      */
     public static DivergenceResult unrolled(Points x, Weights a, Points y, Weights b, CostFunction cost, double epsilon,
                                             int iterations, Loss loss, SinkhornOptions options) {
@@ -229,6 +291,20 @@ public final class Divergences {
     /**
      * {@link #unrolled(Points, Weights, Points, Weights, CostFunction, double, int, Loss, SinkhornOptions)},
      * with the reverse pass only when {@code gradients} (without it: the forward iterations and the value).
+     *
+     * @param x the first cloud, n × d
+     * @param a weights of x, or null for uniform (normalised to sum 1)
+     * @param y the second cloud, m × d
+     * @param b weights of y, or null for uniform (normalised to sum 1)
+     * @param cost the ground cost
+     * @param epsilon the fixed ε (POT's reg), positive and finite
+     * @param iterations the number of iterations L, at least 1
+     * @param loss {@link Loss#DEBIASED} or {@link Loss#GENEVAY}
+     * @param options the solver's other settings (its ε, annealing, precision, tolerance and iteration limit are
+     *     replaced: ε = {@code epsilon}, no annealing, f64, exactly L iterations)
+     * @param gradients whether to run the reverse pass for the gradients
+     * @return the loss of the L-th iterates, its three terms and, when asked, the gradients
+     * @throws IllegalArgumentException for another loss, fewer than one iteration, a bad ε, or invalid clouds or weights
      */
     public static DivergenceResult unrolled(Points x, Weights a, Points y, Weights b, CostFunction cost, double epsilon,
                                             int iterations, Loss loss, SinkhornOptions options, boolean gradients) {

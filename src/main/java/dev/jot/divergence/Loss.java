@@ -28,7 +28,13 @@ public enum Loss {
     /** OT_ε(α, β) alone (biased: not 0 when α = β), as returned by {@link Divergences#transport}. */
     TRANSPORT;
 
-    /** Parses {@code debiased}, {@code genevay} or {@code mmd}. */
+    /**
+     * Parses {@code debiased} (or {@code sinkhorn}), {@code genevay}, {@code mmd} or {@code transport} (or {@code ot}).
+     *
+     * @param s the spelling (case and surrounding blanks ignored)
+     * @return the loss
+     * @throws IllegalArgumentException if {@code s} names no loss
+     */
     public static Loss parse(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         return switch (t) {
@@ -40,7 +46,11 @@ public enum Loss {
         };
     }
 
-    /** The command line's spelling. */
+    /**
+     * The command line's spelling.
+     *
+     * @return the name in lower case: {@code debiased}, {@code genevay}, {@code mmd} or {@code transport}
+     */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

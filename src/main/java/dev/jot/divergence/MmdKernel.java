@@ -8,22 +8,44 @@ import java.util.Locale;
  */
 public sealed interface MmdKernel {
 
-    /** −|x − y|: the energy distance; ½·MMD² with it is the ε → ∞ limit of the Sinkhorn divergence for |x − y|. */
+    /**
+     * −|x − y|: the energy distance; ½·MMD² with it is the ε → ∞ limit of the Sinkhorn divergence for |x − y|.
+     *
+     * @return the energy kernel
+     */
     static MmdKernel energy() {
         return new Energy();
     }
 
-    /** exp(−|x − y|²/(2σ²)). */
+    /**
+     * exp(−|x − y|²/(2σ²)).
+     *
+     * @param sigma the bandwidth σ, positive and finite
+     * @return the Gaussian kernel
+     * @throws IllegalArgumentException if σ is not positive and finite, or so small that 1/(2σ²) overflows
+     */
     static MmdKernel gaussian(double sigma) {
         return new Gaussian(sigma);
     }
 
-    /** exp(−|x − y|/σ). */
+    /**
+     * exp(−|x − y|/σ).
+     *
+     * @param sigma the bandwidth σ, positive and finite
+     * @return the Laplacian kernel
+     * @throws IllegalArgumentException if σ is not positive and finite
+     */
     static MmdKernel laplacian(double sigma) {
         return new Laplacian(sigma);
     }
 
-    /** Parses {@code energy}, {@code gaussian:<sigma>} or {@code laplacian:<sigma>}. */
+    /**
+     * Parses {@code energy}, {@code gaussian:<sigma>} or {@code laplacian:<sigma>}.
+     *
+     * @param s the spelling (case and surrounding blanks ignored)
+     * @return the kernel
+     * @throws IllegalArgumentException if {@code s} names no kernel or has a bad bandwidth
+     */
     static MmdKernel parse(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         if (t.equals("energy")) {
@@ -55,13 +77,27 @@ public sealed interface MmdKernel {
         return sigma;
     }
 
-    /** k for two points at squared distance s. */
+    /**
+     * k for two points at squared distance s.
+     *
+     * @param s the squared distance |x − y|²
+     * @return k(x, y)
+     */
     double value(double s);
 
-    /** ψ with ∇_x k(x, y) = ψ·(x − y), for two points at squared distance s (0 where x = y and k has a kink). */
+    /**
+     * ψ with ∇_x k(x, y) = ψ·(x − y), for two points at squared distance s (0 where x = y and k has a kink).
+     *
+     * @param s the squared distance |x − y|²
+     * @return the factor ψ
+     */
     double gradientFactor(double s);
 
-    /** The command line's spelling. */
+    /**
+     * The command line's spelling.
+     *
+     * @return {@code energy}, {@code gaussian:<sigma>} or {@code laplacian:<sigma>}
+     */
     String label();
 
     /** −|x − y|. */
@@ -82,7 +118,11 @@ public sealed interface MmdKernel {
         }
     }
 
-    /** exp(−|x − y|²/(2σ²)). */
+    /**
+     * exp(−|x − y|²/(2σ²)).
+     *
+     * @param sigma the bandwidth σ
+     */
     record Gaussian(double sigma) implements MmdKernel {
         /** Checks σ: positive, finite, and large enough that 1/(2σ²) is finite. */
         public Gaussian {
@@ -108,7 +148,11 @@ public sealed interface MmdKernel {
         }
     }
 
-    /** exp(−|x − y|/σ). */
+    /**
+     * exp(−|x − y|/σ).
+     *
+     * @param sigma the bandwidth σ
+     */
     record Laplacian(double sigma) implements MmdKernel {
         /** Checks σ: positive and finite. */
         public Laplacian {

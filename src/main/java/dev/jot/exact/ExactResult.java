@@ -38,42 +38,42 @@ public final class ExactResult {
         this.millis = millis;
     }
 
-    /** Number of sources. */
+    /** {@return the number of sources} */
     public int n() {
         return n;
     }
 
-    /** Number of targets. */
+    /** {@return the number of targets} */
     public int m() {
         return m;
     }
 
-    /** ⟨P, C⟩. */
+    /** {@return the transport cost ⟨P, C⟩} */
     public double cost() {
         return cost;
     }
 
-    /** Number of nonzeros of the plan (at most n + m − 1). */
+    /** {@return the number of nonzeros of the plan (at most n + m − 1)} */
     public int planNonzeros() {
         return values.length;
     }
 
-    /** Row indices of the nonzeros. */
+    /** {@return the row indices of the nonzeros} */
     public int[] planRows() {
         return rows.clone();
     }
 
-    /** Column indices of the nonzeros. */
+    /** {@return the column indices of the nonzeros} */
     public int[] planColumns() {
         return cols.clone();
     }
 
-    /** Values of the nonzeros. */
+    /** {@return the values of the nonzeros} */
     public double[] planValues() {
         return values.clone();
     }
 
-    /** The dense n × m plan (f64). */
+    /** {@return the dense n × m plan (f64)} */
     public NdArray plan() {
         double[] p = new double[Math.multiplyExact(n, m)];
         for (int k = 0; k < values.length; k++) {
@@ -82,32 +82,35 @@ public final class ExactResult {
         return NdArray.of(p, n, m);
     }
 
-    /** Dual potential of the sources. */
+    /** {@return the dual potential of the sources} */
     public double[] f() {
         return f.clone();
     }
 
-    /** Dual potential of the targets. */
+    /** {@return the dual potential of the targets} */
     public double[] g() {
         return g.clone();
     }
 
-    /** ⟨a, f⟩ + ⟨b, g⟩ is returned by the caller's weights; this is whether the simplex proved optimality. */
+    /**
+     * {@return whether the simplex proved optimality} False when it stopped at its pivot limit or could not place all
+     * the mass. The dual value ⟨a, f⟩ + ⟨b, g⟩ is left to the caller, who has the weights.
+     */
     public boolean optimal() {
         return optimal;
     }
 
-    /** What happened, in words. */
+    /** {@return what happened, in words} */
     public String status() {
         return status;
     }
 
-    /** Simplex pivots made. */
+    /** {@return the number of simplex pivots made} */
     public long pivots() {
         return pivots;
     }
 
-    /** Wall time in milliseconds. */
+    /** {@return the wall time in milliseconds} */
     public double millis() {
         return millis;
     }

@@ -18,7 +18,16 @@ public final class ExactTransport {
     private ExactTransport() {
     }
 
-    /** Exact transport between weights a (n) and b (m) for a given n × m cost matrix (f32 or f64). */
+    /**
+     * Exact transport between weights a (n) and b (m) for a given n × m cost matrix (f32 or f64).
+     *
+     * @param a source weights (n), or null for uniform
+     * @param b target weights (m), or null for uniform; rescaled to a's total
+     * @param costMatrix the costs C, n × m, finite
+     * @return the plan, its cost and the dual potentials
+     * @throws IllegalArgumentException for a matrix that is not 2-D, non-finite costs, invalid weights or unequal
+     *     masses
+     */
     public static ExactResult emd(Weights a, Weights b, NdArray costMatrix) {
         Objects.requireNonNull(costMatrix, "costMatrix");
         if (costMatrix.rank() != 2) {
@@ -30,7 +39,15 @@ public final class ExactTransport {
         return solve(a, b, n, m, c);
     }
 
-    /** {@link #emd(Weights, Weights, NdArray)} for a cost matrix given as rows. */
+    /**
+     * {@link #emd(Weights, Weights, NdArray)} for a cost matrix given as rows.
+     *
+     * @param a source weights (n), or null for uniform
+     * @param b target weights (m), or null for uniform; rescaled to a's total
+     * @param costMatrix the costs C, n rows of m entries, finite
+     * @return the plan, its cost and the dual potentials
+     * @throws IllegalArgumentException for ragged or null rows, non-finite costs, invalid weights or unequal masses
+     */
     public static ExactResult emd(double[] a, double[] b, double[][] costMatrix) {
         Objects.requireNonNull(costMatrix, "costMatrix");
         int n = costMatrix.length, m = n == 0 || costMatrix[0] == null ? 0 : costMatrix[0].length;
@@ -47,7 +64,17 @@ public final class ExactTransport {
         return solve(a == null ? null : Weights.of(a), b == null ? null : Weights.of(b), n, m, c);
     }
 
-    /** Exact transport between two weighted point clouds (weights null for uniform) for a ground cost. */
+    /**
+     * Exact transport between two weighted point clouds (weights null for uniform) for a ground cost.
+     *
+     * @param x the source points, n × d
+     * @param y the target points, m × d
+     * @param a source weights, or null for uniform
+     * @param b target weights, or null for uniform; rescaled to a's total
+     * @param cost the ground cost
+     * @return the plan, its cost and the dual potentials
+     * @throws IllegalArgumentException for invalid clouds or weights, unequal masses, or costs that overflow
+     */
     public static ExactResult emd(Points x, Points y, Weights a, Weights b, CostFunction cost) {
         Objects.requireNonNull(cost, "cost");
         Sinkhorn.checkPoints("x", x);

@@ -13,9 +13,19 @@ public final class Gaussians {
     private Gaussians() {
     }
 
-    /** The optimal map T(x) = A·x + c. */
+    /**
+     * The optimal map T(x) = A·x + c.
+     *
+     * @param a the matrix A, d × d (symmetric)
+     * @param c the offset c = m₂ − A·m₁
+     */
     public record LinearMap(double[][] a, double[] c) {
-        /** T(x). */
+        /**
+         * T(x).
+         *
+         * @param x a point, length d
+         * @return T(x) = A·x + c, a new array
+         */
         public double[] apply(double[] x) {
             double[] y = c.clone();
             for (int i = 0; i < y.length; i++) {
@@ -27,7 +37,17 @@ public final class Gaussians {
         }
     }
 
-    /** W₂² between N(m1, s1) and N(m2, s2) (covariances symmetric positive semi-definite). */
+    /**
+     * W₂² between N(m1, s1) and N(m2, s2) (covariances symmetric positive semi-definite).
+     *
+     * @param m1 the first mean, length d
+     * @param s1 the first covariance, d × d
+     * @param m2 the second mean, length d
+     * @param s2 the second covariance, d × d
+     * @return W₂² for the cost |x − y|² (not halved)
+     * @throws IllegalArgumentException for mismatched dimensions, non-finite entries, a covariance that is not
+     *     symmetric positive semi-definite, or a value that overflows
+     */
     public static double w2Squared(double[] m1, double[][] s1, double[] m2, double[][] s2) {
         int d = check(m1, s1, m2, s2);
         double mean = 0;
@@ -52,7 +72,17 @@ public final class Gaussians {
         return w2;
     }
 
-    /** The optimal (Monge) map from N(m1, s1) to N(m2, s2); s1 must be positive definite. */
+    /**
+     * The optimal (Monge) map from N(m1, s1) to N(m2, s2); s1 must be positive definite.
+     *
+     * @param m1 the source mean, length d
+     * @param s1 the source covariance, d × d, positive definite
+     * @param m2 the target mean, length d
+     * @param s2 the target covariance, d × d, positive semi-definite
+     * @return the map T(x) = A·x + c
+     * @throws IllegalArgumentException for mismatched dimensions, non-finite entries, a covariance that is not
+     *     symmetric positive semi-definite, or a singular source covariance
+     */
     public static LinearMap map(double[] m1, double[][] s1, double[] m2, double[][] s2) {
         int d = check(m1, s1, m2, s2);
         // A is homogeneous of degree 0 in (s1, s2): computed on covariances scaled to entries of at most 1
@@ -213,6 +243,8 @@ public final class Gaussians {
      * The eigendecomposition of a symmetric matrix by cyclic Jacobi rotations (accurate to rounding for the
      * small matrices of this class: covariances of a few dimensions).
      *
+     * @param s the matrix, d × d, finite (read as symmetric; not checked)
+     * @return its eigenvalues and unit eigenvectors
      * @throws IllegalArgumentException if {@code s} is not square or holds a non-finite entry
      */
     public static Eigen eigen(double[][] s) {

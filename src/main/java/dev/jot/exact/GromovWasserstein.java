@@ -28,7 +28,16 @@ public final class GromovWasserstein {
     private GromovWasserstein() {
     }
 
-    /** The coupling found and its GW value. */
+    /**
+     * The coupling found and its GW value.
+     *
+     * @param value the GW value ⟨L(T), T⟩ of the final coupling T
+     * @param plan the coupling T, n × m, f64
+     * @param iterations the number of outer iterations (linearise, then solve) done
+     * @param converged whether T moved by at most the tolerance (L1) in the last iteration
+     * @param status what happened, in words
+     * @param millis the wall time, in milliseconds
+     */
     public record Result(double value, NdArray plan, int iterations, boolean converged, String status, double millis) {
         @Override
         public String toString() {
@@ -39,6 +48,17 @@ public final class GromovWasserstein {
     /**
      * Entropic GW between two point clouds (any dimensions), with intra-space costs c(x_i, x_k) and
      * c(y_j, y_l) (default |·|², not halved).
+     *
+     * @param x the first cloud, n × d₁
+     * @param a weights of x, or null for uniform (normalised to sum 1)
+     * @param y the second cloud, m × d₂ (d₂ may differ from d₁)
+     * @param b weights of y, or null for uniform (normalised to sum 1)
+     * @param cost the intra-space cost
+     * @param epsilon ε, positive and finite (POT's {@code epsilon})
+     * @param maxIterations the limit on outer iterations, at least 1
+     * @param tolerance the L1 change of T at which to stop, non-negative and finite
+     * @return the coupling, its GW value and how the iterations ended
+     * @throws IllegalArgumentException for invalid clouds, weights or settings, or costs that overflow
      */
     public static Result entropic(Points x, Weights a, Points y, Weights b, CostFunction cost, double epsilon,
                                   int maxIterations, double tolerance) {
@@ -48,7 +68,20 @@ public final class GromovWasserstein {
         return entropic(intra("x", x, cost), a, intra("y", y, cost), b, epsilon, maxIterations, tolerance);
     }
 
-    /** Entropic GW between two given square cost matrices c1 (n × n) and c2 (m × m). */
+    /**
+     * Entropic GW between two given square cost matrices c1 (n × n) and c2 (m × m).
+     *
+     * @param c1 the first space's costs, n × n, finite (symmetric: the linearisation assumes it)
+     * @param aw weights of the first space, or null for uniform (normalised to sum 1)
+     * @param c2 the second space's costs, m × m, finite (symmetric)
+     * @param bw weights of the second space, or null for uniform (normalised to sum 1)
+     * @param epsilon ε, positive and finite (POT's {@code epsilon})
+     * @param maxIterations the limit on outer iterations, at least 1
+     * @param tolerance the L1 change of T at which to stop, non-negative and finite
+     * @return the coupling, its GW value and how the iterations ended
+     * @throws IllegalArgumentException for non-square or non-finite costs, invalid weights or settings, or squared
+     *     costs that overflow
+     */
     public static Result entropic(double[][] c1, Weights aw, double[][] c2, Weights bw, double epsilon,
                                   int maxIterations, double tolerance) {
         long t0 = System.nanoTime();

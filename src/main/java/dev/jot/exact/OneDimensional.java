@@ -14,9 +14,15 @@ public final class OneDimensional {
     private OneDimensional() {
     }
 
-    /** A sparse plan: nonzeros (rows[k], cols[k]) = values[k], in the caller's indices. */
+    /**
+     * A sparse plan: nonzeros (rows[k], cols[k]) = values[k], in the caller's indices.
+     *
+     * @param rows the source index of each nonzero
+     * @param cols the target index of each nonzero
+     * @param values the mass of each nonzero
+     */
     public record SparsePlan(int[] rows, int[] cols, double[] values) {
-        /** Number of nonzeros. */
+        /** {@return the number of nonzeros} */
         public int nonzeros() {
             return values.length;
         }
@@ -25,6 +31,15 @@ public final class OneDimensional {
     /**
      * W_p^p between Σ a_i δ_{x_i} and Σ b_j δ_{y_j} (a, b null for uniform; p ≥ 1). A value beyond the
      * largest double is reported (IllegalArgumentException), not returned as Infinity.
+     *
+     * @param x the source points
+     * @param a their weights, or null for uniform (normalised to sum 1)
+     * @param y the target points
+     * @param b their weights, or null for uniform (normalised to sum 1)
+     * @param p the exponent of the cost |x − y|^p, finite and at least 1
+     * @return W_p^p (not its p-th root)
+     * @throws IllegalArgumentException for p &lt; 1, empty or non-finite points, invalid weights, or a value that
+     *     overflows
      */
     public static double wasserstein(double[] x, double[] a, double[] y, double[] b, double p) {
         if (!(p >= 1) || !Double.isFinite(p)) {
@@ -43,7 +58,16 @@ public final class OneDimensional {
         return s;
     }
 
-    /** The monotone (quantile) coupling, optimal for every convex cost of x − y. */
+    /**
+     * The monotone (quantile) coupling, optimal for every convex cost of x − y.
+     *
+     * @param x the source points
+     * @param a their weights, or null for uniform (normalised to sum 1)
+     * @param y the target points
+     * @param b their weights, or null for uniform (normalised to sum 1)
+     * @return the plan's nonzeros, in the order of the walk (increasing x, then y)
+     * @throws IllegalArgumentException for empty or non-finite points, or invalid weights
+     */
     public static SparsePlan plan(double[] x, double[] a, double[] y, double[] b) {
         Objects.requireNonNull(x, "x");
         Objects.requireNonNull(y, "y");
@@ -82,6 +106,13 @@ public final class OneDimensional {
      * The monotone map at each x_i, T(x_i) = Σ_j P_ij·y_j / a_i (G⁻¹∘F averaged over the mass of x_i, which is
      * exactly G⁻¹(F(x_i)) wherever that mass lands on one target). A point of weight 0 carries no mass and
      * has no image: its entry is NaN.
+     *
+     * @param x the source points
+     * @param a their weights, or null for uniform (normalised to sum 1)
+     * @param y the target points
+     * @param b their weights, or null for uniform (normalised to sum 1)
+     * @return T(x_i) for each i, in the order of {@code x}
+     * @throws IllegalArgumentException for empty or non-finite points, or invalid weights
      */
     public static double[] map(double[] x, double[] a, double[] y, double[] b) {
         SparsePlan plan = plan(x, a, y, b);

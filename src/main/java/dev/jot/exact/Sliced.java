@@ -16,7 +16,20 @@ public final class Sliced {
     private Sliced() {
     }
 
-    /** SW_p^p estimated with {@code projections} random directions drawn from {@code seed}. */
+    /**
+     * SW_p^p estimated with {@code projections} random directions drawn from {@code seed}.
+     *
+     * @param x the first cloud, n × d
+     * @param a weights of x, or null for uniform (normalised to sum 1)
+     * @param y the second cloud, m × d
+     * @param b weights of y, or null for uniform (normalised to sum 1)
+     * @param p the exponent of the cost |x − y|^p on the line, at least 1
+     * @param projections the number of directions, at least 1
+     * @param seed the seed of the directions' generator
+     * @return the estimate of SW_p^p: the mean of the projections' W_p^p
+     * @throws IllegalArgumentException for invalid clouds or weights, p &lt; 1, fewer than one projection, or a value
+     *     that overflows
+     */
     public static double wassersteinPower(Points x, Weights a, Points y, Weights b, double p, int projections, long seed) {
         Objects.requireNonNull(x, "x");
         Objects.requireNonNull(y, "y");
@@ -52,7 +65,18 @@ public final class Sliced {
         return total / projections;
     }
 
-    /** (SW_p^p)^(1/p), as POT's {@code sliced_wasserstein_distance}. */
+    /**
+     * (SW_p^p)^(1/p), as POT's {@code sliced_wasserstein_distance}.
+     *
+     * @param x the first cloud, n × d
+     * @param a weights of x, or null for uniform (normalised to sum 1)
+     * @param y the second cloud, m × d
+     * @param b weights of y, or null for uniform (normalised to sum 1)
+     * @param p the exponent, at least 1
+     * @param projections the number of directions, at least 1
+     * @param seed the seed of the directions' generator
+     * @return {@link #wassersteinPower} to the power 1/p
+     */
     public static double distance(Points x, Weights a, Points y, Weights b, double p, int projections, long seed) {
         return Math.pow(wassersteinPower(x, a, y, b, p, projections, seed), 1.0 / p);
     }

@@ -37,7 +37,12 @@ public final class BlogFigures {
     public record Figure(Path file, String caption) {
     }
 
-    /** The blog's lines: 5 points (i, 0) and 5 points (i, k), i = 0..4; returns {x, y}. */
+    /**
+     * The blog's lines: 5 points (i, 0) and 5 points (i, k), i = 0..4; returns {x, y}.
+     *
+     * @param k the second line's height
+     * @return the two clouds, 5 × 2 each
+     */
     public static Points[] lines(int k) {
         double[][] x = new double[5][], y = new double[5][];
         for (int i = 0; i < 5; i++) {
@@ -50,6 +55,10 @@ public final class BlogFigures {
     /**
      * scikit-learn's {@code make_moons(n, noise=0)}: the upper half circle (class 0) and the lower,
      * shifted one (class 1), each point list shuffled with {@code rnd}; returns {upper, lower}.
+     *
+     * @param n the number of points in all, ⌊n/2⌋ on the upper moon and the rest on the lower
+     * @param rnd the generator of the shuffles
+     * @return the two clouds, n × 2 in all
      */
     public static Points[] moons(int n, Random rnd) {
         int outer = n / 2, inner = n - outer;
@@ -70,6 +79,8 @@ public final class BlogFigures {
     /**
      * Solves the blog's examples with {@code base} (its ε is replaced) and writes the figures into {@code dir}.
      *
+     * @param dir the directory the PNG files go to
+     * @param base the solver's settings, apart from ε
      * @return the pictures written, in order
      */
     public static List<Figure> write(Path dir, SinkhornOptions base) {

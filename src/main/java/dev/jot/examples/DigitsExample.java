@@ -88,7 +88,7 @@ public final class DigitsExample {
             }
         }
 
-        /** The picture's file name, {@code digits-eps<ε>-L<L>.png}, ε written without trailing zeros. */
+        /** {@return the picture's file name, {@code digits-eps<ε>-L<L>.png}, ε written without trailing zeros} */
         public String fileName() {
             return "digits-eps" + BigDecimal.valueOf(epsilon).stripTrailingZeros().toPlainString() + "-L" + iterations + ".png";
         }
@@ -138,18 +138,31 @@ public final class DigitsExample {
          * The default run: the paper's two settings of Figure 3 (a) and (b), (ε, L) = (1, 10) for 100 epochs
          * and (0.1, 100) for 25 epochs (an epoch of the second costs about ten times one of the first),
          * mini-batches of 200, hidden width 500, Adam's learning rate 5e-3, seed 1, a picture every epoch.
+         *
+         * @param outputDir where the pictures go
+         * @return the default configuration
          */
         public static Config defaults(Path outputDir) {
             return new Config(1, 200, 500, 5e-3,
                     List.of(new Setting(1, 10, 100), new Setting(0.1, 100, 25)), outputDir, 1);
         }
 
-        /** The same configuration with other settings. */
+        /**
+         * The same configuration with other settings.
+         *
+         * @param s the settings, not empty
+         * @return a copy with those settings
+         */
         public Config withSettings(List<Setting> s) {
             return new Config(seed, batch, hidden, learningRate, s, outputDir, pictureEvery);
         }
 
-        /** The same configuration with another seed. */
+        /**
+         * The same configuration with another seed.
+         *
+         * @param s the seed
+         * @return a copy with that seed
+         */
         public Config withSeed(long s) {
             return new Config(s, batch, hidden, learningRate, settings, outputDir, pictureEvery);
         }
@@ -160,6 +173,8 @@ public final class DigitsExample {
      * (setting, epoch, mean loss over the epoch's mini-batches, seconds since the start of the run; an
      * epoch 0 line gives the loss of the untrained generator on one mini-batch), and writes the pictures.
      *
+     * @param c what to run
+     * @param progress where the progress lines go (not null)
      * @return the pictures' paths, one per setting, in the order of the settings
      * @throws UncheckedIOException if the data cannot be read or a picture cannot be written
      */
@@ -279,6 +294,7 @@ public final class DigitsExample {
      * The 1797 digits of the bundled data set, 64 pixels each (row-major 8 × 8), scaled from 0..16 to
      * [0, 1]. The labels are not used.
      *
+     * @return the digits, one row of 64 values in [0, 1] each, in the file's order
      * @throws UncheckedIOException if the resource is missing or malformed
      */
     public static double[][] loadDigits() {

@@ -58,7 +58,13 @@ public final class IrisExample {
      * @param sigma the Gaussian kernel's bandwidth for MMD, or 0 for a Sinkhorn loss
      */
     public record Setting(String label, double epsilon, double sigma) {
-        /** The paper's algorithmic Sinkhorn loss at ε. */
+        /**
+         * The paper's algorithmic Sinkhorn loss at ε.
+         *
+         * @param epsilon ε, positive and finite
+         * @return the setting, labelled {@code eps} followed by ε
+         * @throws IllegalArgumentException if ε is not positive and finite
+         */
         public static Setting sinkhorn(double epsilon) {
             if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
                 throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
@@ -66,7 +72,13 @@ public final class IrisExample {
             return new Setting("eps" + format(epsilon), epsilon, 0);
         }
 
-        /** ½·MMD² with the Gaussian kernel exp(−|x − y|²/(2σ²)). */
+        /**
+         * ½·MMD² with the Gaussian kernel exp(−|x − y|²/(2σ²)).
+         *
+         * @param sigma the bandwidth σ, positive and finite
+         * @return the setting, labelled {@code mmd}
+         * @throws IllegalArgumentException if σ is not positive and finite
+         */
         public static Setting mmd(double sigma) {
             if (!(sigma > 0) || !Double.isFinite(sigma)) {
                 throw new IllegalArgumentException("sigma must be positive and finite, got " + sigma);
@@ -74,7 +86,7 @@ public final class IrisExample {
             return new Setting("mmd", 0, sigma);
         }
 
-        /** A description for tables: {@code MMD (sigma 0.5)} or {@code epsilon = 0.1}. */
+        /** {@return a description for tables: {@code MMD (Gaussian, sigma 0.5)} or {@code epsilon = 0.1}} */
         public String title() {
             return epsilon == 0 ? "MMD (Gaussian, sigma " + format(sigma) + ")" : "epsilon = " + format(epsilon);
         }
@@ -110,7 +122,12 @@ public final class IrisExample {
             settings = List.copyOf(settings);
         }
 
-        /** The paper's setting: MMD and ε ∈ {1, 0.1, 0.001}, L = 20, m = 200, 600 steps, pictures in {@code out}. */
+        /**
+         * The paper's setting: MMD and ε ∈ {1, 0.1, 0.001}, L = 20, m = 200, 600 steps, pictures in {@code out}.
+         *
+         * @param out where the pictures go, or null for none
+         * @return the configuration (seed 7, Adam's step 0.02)
+         */
         public static Config paper(Path out) {
             return new Config(7, 600, 200, 20, 0.02,
                     List.of(Setting.mmd(0.5), Setting.sinkhorn(1), Setting.sinkhorn(0.1), Setting.sinkhorn(0.001)), out);
@@ -133,7 +150,11 @@ public final class IrisExample {
     }
 
     /**
-     * The paper's Table 1, entry [setting][i][j], for MMD, ε = 1, 0.1 and 0.001 in that order.
+     * The paper's Table 1 for one setting, entry [i][j] as in {@link #table}; the paper reports MMD and
+     * ε = 1, 0.1 and 0.001.
+     *
+     * @param s the setting
+     * @return the 3 × 3 table for that setting, or null for a setting the paper does not report
      */
     public static int[][] paperTable(Setting s) {
         if (s.epsilon() == 0) {
@@ -151,11 +172,20 @@ public final class IrisExample {
         return null;
     }
 
-    /** The data: 150 points in 3-D (the first three principal coordinates) and their classes. */
+    /**
+     * The data: 150 points in 3-D (the first three principal coordinates) and their classes.
+     *
+     * @param points the 150 points, 3 coordinates each
+     * @param classes each point's class, an index into {@link #CLASSES}
+     */
     public record Data(double[][] points, int[] classes) {
     }
 
-    /** Iris (shipped as a resource), centred and projected on its first three principal axes. */
+    /**
+     * Iris (shipped as a resource), centred and projected on its first three principal axes.
+     *
+     * @return the 150 points and their classes, in the file's order
+     */
     public static Data data() {
         List<double[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
@@ -224,12 +254,25 @@ public final class IrisExample {
         return new Data(p, labels.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    /** Fits every setting of {@code c} in turn, printing progress, and writes each picture as soon as it is done. */
+    /**
+     * Fits every setting of {@code c} in turn, printing progress, and writes each picture as soon as it is done.
+     *
+     * @param c what to run
+     * @param progress where progress lines go, or null for none
+     * @return the fits, in the order of the settings
+     */
     public static List<Fit> run(Config c, PrintWriter progress) {
         return run(c, progress, f -> { });
     }
 
-    /** {@link #run(Config, PrintWriter)}, handing each fit to {@code done} as soon as it is finished. */
+    /**
+     * {@link #run(Config, PrintWriter)}, handing each fit to {@code done} as soon as it is finished.
+     *
+     * @param c what to run
+     * @param progress where progress lines go, or null for none
+     * @param done called with each fit as it finishes
+     * @return the fits, in the order of the settings
+     */
     public static List<Fit> run(Config c, PrintWriter progress, java.util.function.Consumer<Fit> done) {
         Data data = data();
         double[][] start = kMeans(data.points(), K, new Random(c.seed()));
@@ -335,7 +378,14 @@ public final class IrisExample {
         return new Snapshot(a, centres, picture);
     }
 
-    /** Entry (i, j): how many points of class j lie inside ellipse i, {p : |A_i⁻¹(p − α_i)| ≤ 1}. */
+    /**
+     * Entry (i, j): how many points of class j lie inside ellipse i, {p : |A_i⁻¹(p − α_i)| ≤ 1}.
+     *
+     * @param data the data
+     * @param a the ellipses' matrices A_i (3 × 3 each)
+     * @param centres the ellipses' centres α_i
+     * @return the table, one row per ellipse and one column per class (a row of zeros for a singular A_i)
+     */
     public static int[][] table(Data data, double[][][] a, double[][] centres) {
         int[][] t = new int[a.length][CLASSES.size()];
         for (int i = 0; i < a.length; i++) {

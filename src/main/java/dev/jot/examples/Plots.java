@@ -143,7 +143,14 @@ public final class Plots {
         return write(all, file);
     }
 
-    /** Writes an image as a PNG file: to a temporary file beside it, then moved into place. */
+    /**
+     * Writes an image as a PNG file: to a temporary file beside it, then moved into place.
+     *
+     * @param image the image
+     * @param file the PNG file to write (its directory is created if missing; an existing file is replaced)
+     * @return {@code file}
+     * @throws UncheckedIOException if the file cannot be written
+     */
     public static Path write(BufferedImage image, Path file) {
         try {
             Path dir = file.toAbsolutePath().getParent();

@@ -15,16 +15,36 @@ public sealed interface CostFunction {
     /** |x − y|. */
     CostFunction EUCLIDEAN = new Power(1.0);
 
-    /** Cost between row {@code i} of {@code x} (dimension d, row-major) and row {@code j} of {@code y}. */
+    /**
+     * Cost between row {@code i} of {@code x} (dimension d, row-major) and row {@code j} of {@code y}.
+     *
+     * @param x the first points, row-major
+     * @param i the row of {@code x}
+     * @param y the second points, row-major
+     * @param j the row of {@code y}
+     * @param d the dimension of both
+     * @return c(x_i, y_j)
+     */
     double cost(double[] x, int i, double[] y, int j, int d);
 
-    /** The cost for two points at squared Euclidean distance {@code s}. */
+    /**
+     * The cost for two points at squared Euclidean distance {@code s}.
+     *
+     * @param s the squared distance |x − y|², non-negative
+     * @return the cost at that distance
+     */
     double fromSquaredDistance(double s);
 
-    /** A short name, as the command line spells it. */
+    /** {@return a short name, as the command line spells it} */
     String name();
 
-    /** |x − y|^p for p > 0 ({@code p = 2} is {@link #SQUARED_EUCLIDEAN}, {@code p = 1} {@link #EUCLIDEAN}). */
+    /**
+     * |x − y|^p for p > 0 ({@code p = 2} is {@link #SQUARED_EUCLIDEAN}, {@code p = 1} {@link #EUCLIDEAN}).
+     *
+     * @param p the exponent, positive and finite
+     * @return the cost |x − y|^p
+     * @throws IllegalArgumentException if {@code p} is not positive and finite
+     */
     static CostFunction power(double p) {
         if (!(p > 0) || !Double.isFinite(p)) {
             throw new IllegalArgumentException("cost exponent p must be positive and finite, got " + p);
@@ -38,7 +58,13 @@ public sealed interface CostFunction {
         return new Power(p);
     }
 
-    /** Throws unless the two clouds have the same dimension (naming both shapes). */
+    /**
+     * Throws unless the two clouds have the same dimension (naming both shapes).
+     *
+     * @param x the first cloud
+     * @param y the second cloud
+     * @throws IllegalArgumentException if their dimensions differ
+     */
     static void checkSameDimension(dev.jot.data.Points x, dev.jot.data.Points y) {
         if (x.d() != y.d()) {
             throw new IllegalArgumentException("x and y must have the same dimension, got x: " + x.n() + " x " + x.d()
@@ -46,7 +72,14 @@ public sealed interface CostFunction {
         }
     }
 
-    /** Parses {@code sqeuclidean}, {@code euclidean} or {@code p=<p>}. */
+    /**
+     * Parses {@code sqeuclidean}, {@code euclidean} or {@code p=<p>}.
+     *
+     * @param s the spelling (case and surrounding blanks ignored; {@code squared_euclidean}, {@code l2sq} and
+     *     {@code l2} are accepted too)
+     * @return the cost
+     * @throws IllegalArgumentException if {@code s} names no cost
+     */
     static CostFunction parse(String s) {
         String t = s.trim().toLowerCase(java.util.Locale.ROOT);
         switch (t) {
@@ -92,7 +125,11 @@ public sealed interface CostFunction {
         }
     }
 
-    /** |x − y|^p. */
+    /**
+     * |x − y|^p.
+     *
+     * @param p the exponent (not checked here: {@link CostFunction#power} checks it)
+     */
     record Power(double p) implements CostFunction {
         @Override
         public double cost(double[] x, int i, double[] y, int j, int d) {

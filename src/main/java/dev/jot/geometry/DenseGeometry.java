@@ -34,6 +34,13 @@ public final class DenseGeometry implements Geometry {
     /**
      * The cost matrix {@code c(x_i, y_j)} between two point clouds of the same dimension, computed in
      * double precision and stored in {@code precision}.
+     *
+     * @param x the source points, n × d
+     * @param y the target points, m × d
+     * @param cost the ground cost
+     * @param precision the storage precision
+     * @return the n × m geometry
+     * @throws IllegalArgumentException if the dimensions differ, or a cost is not finite or overflows f32 in f32
      */
     public static DenseGeometry of(Points x, Points y, CostFunction cost, Precision precision) {
         Objects.requireNonNull(x, "x");
@@ -55,7 +62,14 @@ public final class DenseGeometry implements Geometry {
         return b.build();
     }
 
-    /** A given n × m cost matrix (a 2-D array), stored in {@code precision}. */
+    /**
+     * A given n × m cost matrix (a 2-D array), stored in {@code precision}.
+     *
+     * @param matrix the costs, n × m, in either precision
+     * @param precision the storage precision
+     * @return the n × m geometry (the values copied)
+     * @throws IllegalArgumentException if the matrix is not 2-D, or a cost is not finite or overflows f32 in f32
+     */
     public static DenseGeometry of(NdArray matrix, Precision precision) {
         Objects.requireNonNull(matrix, "matrix");
         Objects.requireNonNull(precision, "precision");
@@ -78,7 +92,14 @@ public final class DenseGeometry implements Geometry {
         return b.build();
     }
 
-    /** A given cost matrix as rows of equal length. */
+    /**
+     * A given cost matrix as rows of equal length.
+     *
+     * @param matrix the costs, n rows of m entries
+     * @param precision the storage precision
+     * @return the n × m geometry (the values copied)
+     * @throws IllegalArgumentException if the rows' lengths differ, or a cost is not finite or overflows f32 in f32
+     */
     public static DenseGeometry of(double[][] matrix, Precision precision) {
         int n = matrix.length, m = n == 0 ? 0 : matrix[0].length;
         double[] flat = new double[n * m];

@@ -13,13 +13,13 @@ import java.lang.foreign.MemorySegment;
  */
 public interface Geometry {
 
-    /** Number of rows of C (source points). */
+    /** {@return the number of rows of C (source points)} */
     int n();
 
-    /** Number of columns of C (target points). */
+    /** {@return the number of columns of C (target points)} */
     int m();
 
-    /** Precision of the tiles. */
+    /** {@return the precision of the tiles} */
     Precision precision();
 
     /**
@@ -28,18 +28,28 @@ public interface Geometry {
      *
      * @param scratch a segment of at least that many elements that the geometry may fill and return;
      *                ignored by materialised geometries
+     * @param transposed whether to read rows of Cᵀ (columns of C) instead of rows of C
+     * @param r0 the first row
+     * @param rows the number of rows
+     * @return the tile: a slice of the stored matrix, or {@code scratch} filled
      */
     MemorySegment tile(boolean transposed, int r0, int rows, MemorySegment scratch);
 
-    /** Whether {@link #tile} returns stored memory (no scratch needed). */
+    /** {@return whether {@link #tile} returns stored memory (no scratch needed)} */
     boolean materialized();
 
-    /** The largest entry of C (used to scale ε and to judge f32 range). */
+    /** {@return the largest entry of C (used to scale ε and to judge f32 range)} */
     double maxCost();
 
-    /** The smallest entry of C. */
+    /** {@return the smallest entry of C} */
     double minCost();
 
-    /** Entry C[i][j], widened to double. */
+    /**
+     * Entry C[i][j], widened to double.
+     *
+     * @param i the row, 0 ≤ i &lt; n
+     * @param j the column, 0 ≤ j &lt; m
+     * @return C[i][j], widened to double
+     */
     double cost(int i, int j);
 }

@@ -67,7 +67,17 @@ public final class PointCloudGeometry implements Geometry {
         }
     }
 
-    /** The costs between two point clouds of the same dimension, computed on the fly in {@code precision}. */
+    /**
+     * The costs between two point clouds of the same dimension, computed on the fly in {@code precision}.
+     *
+     * @param x the source points, n × d
+     * @param y the target points, m × d
+     * @param cost the ground cost
+     * @param precision the precision of the coordinates and tiles
+     * @return the n × m geometry (the coordinates copied)
+     * @throws IllegalArgumentException if the dimensions differ, or the points' extent overflows the cost (or f32
+     *     in f32)
+     */
     public static PointCloudGeometry of(Points x, Points y, CostFunction cost, Precision precision) {
         Objects.requireNonNull(x, "x");
         Objects.requireNonNull(y, "y");
@@ -105,12 +115,12 @@ public final class PointCloudGeometry implements Geometry {
         return m;
     }
 
-    /** Dimension of the points. */
+    /** {@return the dimension of the points} */
     public int d() {
         return d;
     }
 
-    /** The cost function. */
+    /** {@return the cost function} */
     public CostFunction costFunction() {
         return cost;
     }
@@ -120,22 +130,42 @@ public final class PointCloudGeometry implements Geometry {
         return precision;
     }
 
-    /** Row-major coordinates of the rows' points (x, or y when transposed), in f32. */
+    /**
+     * Row-major coordinates of the rows' points (x, or y when transposed), in f32.
+     *
+     * @param transposed whether the rows are the target points (tiles of Cᵀ)
+     * @return the geometry's own array, n·d or m·d values (not a copy), or null unless the precision is f32
+     */
     public float[] rowsF32(boolean transposed) {
         return transposed ? yf : xf;
     }
 
-    /** Coordinates of the columns' points, transposed (d × cols), in f32. */
+    /**
+     * Coordinates of the columns' points, transposed (d × cols), in f32.
+     *
+     * @param transposed whether the columns are the source points (tiles of Cᵀ)
+     * @return the geometry's own array (not a copy), or null unless the precision is f32
+     */
     public float[] colsTransposedF32(boolean transposed) {
         return transposed ? xTf : yTf;
     }
 
-    /** Row-major coordinates of the rows' points, in f64. */
+    /**
+     * Row-major coordinates of the rows' points, in f64.
+     *
+     * @param transposed whether the rows are the target points (tiles of Cᵀ)
+     * @return the geometry's own array, n·d or m·d values (not a copy)
+     */
     public double[] rowsF64(boolean transposed) {
         return transposed ? y : x;
     }
 
-    /** Coordinates of the columns' points, transposed (d × cols), in f64. */
+    /**
+     * Coordinates of the columns' points, transposed (d × cols), in f64.
+     *
+     * @param transposed whether the columns are the source points (tiles of Cᵀ)
+     * @return the geometry's own array (not a copy)
+     */
     public double[] colsTransposedF64(boolean transposed) {
         return transposed ? xT : yT;
     }
@@ -170,6 +200,7 @@ public final class PointCloudGeometry implements Geometry {
         return maxCost;
     }
 
+    /** {@return 0: a lower bound of the costs, which are non-negative, rather than the smallest one} */
     @Override
     public double minCost() {
         return 0;

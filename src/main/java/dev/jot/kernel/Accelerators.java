@@ -23,7 +23,7 @@ public final class Accelerators {
     private Accelerators() {
     }
 
-    /** The default backend: {@code -Djot.backend}, else {@code cpu}. */
+    /** {@return the default backend: {@code -Djot.backend}, else {@code cpu}} */
     public static String defaultBackend() {
         String p = System.getProperty(PROPERTY);
         return p == null || p.isBlank() ? "cpu" : normalize(p);
@@ -32,6 +32,8 @@ public final class Accelerators {
     /**
      * The backend's canonical name.
      *
+     * @param name a backend's name (case and surrounding blanks ignored)
+     * @return {@code cpu}, {@code opencl} or {@code tornado}
      * @throws IllegalArgumentException for an unknown name
      */
     public static String normalize(String name) {
@@ -45,6 +47,7 @@ public final class Accelerators {
     /**
      * Checks that a backend can run here.
      *
+     * @param backend the backend's name
      * @throws IllegalArgumentException naming the reason if it cannot
      */
     public static void require(String backend) {
@@ -74,10 +77,14 @@ public final class Accelerators {
     /**
      * Device-resident sweeps for a batch of problems of equal sizes on one backend.
      *
+     * @param backend  {@code opencl} or {@code tornado}
      * @param problems one geometry per problem (dense or matrix-free, all of one kind and size; the same
      *                 object repeated means a shared cost matrix, stored once)
      * @param a        the problems' source weights (B × n)
      * @param b        the problems' target weights (B × m), already of a's total mass
+     * @return the sweeps, with the problems on the device and the potentials at 0; close them
+     * @throws IllegalArgumentException if the backend is unknown, {@code cpu}, or cannot run here
+     * @throws IllegalStateException if the TornadoVM backend fails to start
      */
     public static DeviceSweeps open(String backend, List<? extends Geometry> problems, double[][] a, double[][] b) {
         require(backend);

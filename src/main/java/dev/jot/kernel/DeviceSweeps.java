@@ -14,26 +14,42 @@ package dev.jot.kernel;
  */
 public interface DeviceSweeps extends AutoCloseable {
 
-    /** The backend's name: {@code opencl} or {@code tornado}. */
+    /** {@return the backend's name: {@code opencl} or {@code tornado}} */
     String backend();
 
-    /** The device that runs the sweeps, as its driver names it. */
+    /** {@return the device that runs the sweeps, as its driver names it} */
     String device();
 
-    /** Sets problem p's ε (taking effect at the next sweep). */
+    /**
+     * Sets problem p's ε (taking effect at the next sweep).
+     *
+     * @param problem the problem's index, 0 ≤ problem &lt; B
+     * @param epsilon its ε
+     */
     void setEpsilon(int problem, double epsilon);
 
     /**
      * The f update into a second buffer (the current f is kept until {@link #commitRows}). With
      * {@code errors != null}, errors[p] = ‖P·1 − a‖₁ of the current state (f, g) for each active problem
      * (NaN if the new f is not finite); reading them waits for the device.
+     *
+     * @param active which problems to update, one flag per problem
+     * @param errors null, or an array of B that receives the active problems' marginal errors
      */
     void rowUpdate(boolean[] active, double[] errors);
 
-    /** f ← the f computed by the last {@link #rowUpdate}, for the problems in {@code which}. */
+    /**
+     * f ← the f computed by the last {@link #rowUpdate}, for the problems in {@code which}.
+     *
+     * @param which which problems to commit, one flag per problem
+     */
     void commitRows(boolean[] which);
 
-    /** The g update from the current f, for the active problems. */
+    /**
+     * The g update from the current f, for the active problems.
+     *
+     * @param active which problems to update, one flag per problem
+     */
     void columnUpdate(boolean[] active);
 
     /**
@@ -41,10 +57,21 @@ public interface DeviceSweeps extends AutoCloseable {
      * (lse_i = log Σ_j b_j·exp((g_j − C_ij)/ε)), the column log-sum-exps for the current f, and the plan
      * sums of the row-normalised plan P~_ij = b_j·exp((g_j − C_ij)/ε − lse_i): Σ_j P~_ij and Σ_j P~_ij·C_ij.
      * Arrays are indexed [problem][point].
+     *
+     * @return the potentials, log-sum-exps and plan sums of every problem
      */
     Final finish();
 
-    /** What {@link #finish()} reads back. */
+    /**
+     * What {@link #finish()} reads back.
+     *
+     * @param f the source potentials, B × n
+     * @param g the target potentials, B × m
+     * @param rowLse the row log-sum-exps for the current g, B × n
+     * @param colLse the column log-sum-exps for the current f, B × m
+     * @param rowNorm Σ_j P~_ij for each row, B × n
+     * @param rowCost Σ_j P~_ij·C_ij for each row, B × n
+     */
     record Final(double[][] f, double[][] g, double[][] rowLse, double[][] colLse, double[][] rowNorm, double[][] rowCost) {
     }
 

@@ -69,22 +69,22 @@ public final class Kernels {
         }
     }
 
-    /** The kernels chosen at start-up (vector when available, unless {@code -Djot.kernels} says otherwise). */
+    /** {@return the kernels chosen at start-up (vector when available, unless {@code -Djot.kernels} says otherwise)} */
     public static SinkhornKernels defaults() {
         return DefaultHolder.INSTANCE;
     }
 
-    /** The scalar (reference) kernels. */
+    /** {@return the scalar (reference) kernels} */
     public static SinkhornKernels scalar() {
         return ScalarKernels.INSTANCE;
     }
 
-    /** The Vector API kernels, if this JVM can run them. */
+    /** {@return the Vector API kernels, if this JVM can run them} */
     public static Optional<SinkhornKernels> vector() {
         return Optional.ofNullable(VectorHolder.INSTANCE);
     }
 
-    /** Why the vector kernels are unavailable, or empty if they are available. */
+    /** {@return why the vector kernels are unavailable, or empty if they are available} */
     public static Optional<String> whyNoVector() {
         return Optional.ofNullable(VectorHolder.WHY_NOT);
     }
@@ -92,6 +92,8 @@ public final class Kernels {
     /**
      * The kernels named {@code scalar} or {@code vector}.
      *
+     * @param name {@code scalar} or {@code vector} (case and surrounding blanks ignored)
+     * @return the kernels
      * @throws IllegalArgumentException for another name, or for {@code vector} where it cannot run (the
      *                                  message says why)
      */

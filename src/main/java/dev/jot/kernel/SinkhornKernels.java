@@ -14,7 +14,11 @@ import java.lang.foreign.MemorySegment;
  */
 public interface SinkhornKernels {
 
-    /** A short name: {@code scalar} or {@code vector}. */
+    /**
+     * A short name: {@code scalar} or {@code vector}.
+     *
+     * @return the implementation's name
+     */
     String name();
 
     /**
@@ -24,10 +28,28 @@ public interface SinkhornKernels {
      * On entry, a finite {@code out[outOffset + r]} is a guess of the result (the solver passes the
      * previous iteration's value) that an implementation may use as its shift; NaN means no guess.
      * The result must not depend on the guess beyond rounding.
+     *
+     * @param tile the costs C, f32, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile (the length of {@code h} used)
+     * @param h the column terms h_j
+     * @param invEps 1/ε, the factor on the costs
+     * @param out receives the rows' log-sum-exps (and holds their guesses on entry)
+     * @param outOffset the index in {@code out} of the tile's first row
      */
     void logSumExpF32(MemorySegment tile, int rows, int cols, float[] h, float invEps, double[] out, int outOffset);
 
-    /** {@link #logSumExpF32} for an f64 tile. */
+    /**
+     * {@link #logSumExpF32} for an f64 tile.
+     *
+     * @param tile the costs C, f64, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param h the column terms h_j
+     * @param invEps 1/ε, the factor on the costs
+     * @param out receives the rows' log-sum-exps (and holds their guesses on entry)
+     * @param outOffset the index in {@code out} of the tile's first row
+     */
     void logSumExpF64(MemorySegment tile, int rows, int cols, double[] h, double invEps, double[] out, int outOffset);
 
     /**
@@ -35,11 +57,33 @@ public interface SinkhornKernels {
      * s_r = {@code shift[offset + r]}: {@code mass[offset + r] = Σ_j P_rj} and {@code cost[offset + r] = Σ_j P_rj·C_rj}.
      * Callers choose the shift so that no exponent is large: the solver passes s_r = −log Σ_j exp(h_j − invEps·C_rj),
      * which makes each row a probability vector (mass 1 up to rounding) and every term at most 1.
+     *
+     * @param tile the costs C, f32, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param h the column terms h_j
+     * @param invEps 1/ε, the factor on the costs
+     * @param shift the row shifts s_r, read from index {@code offset}
+     * @param mass receives the rows' plan masses Σ_j P_rj (overwritten, not accumulated)
+     * @param cost receives the rows' transport costs Σ_j P_rj·C_rj (overwritten)
+     * @param offset the index in {@code shift}, {@code mass} and {@code cost} of the tile's first row
      */
     void planSumsF32(MemorySegment tile, int rows, int cols, float[] h, float invEps,
                      double[] shift, double[] mass, double[] cost, int offset);
 
-    /** {@link #planSumsF32} for an f64 tile. */
+    /**
+     * {@link #planSumsF32} for an f64 tile.
+     *
+     * @param tile the costs C, f64, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param h the column terms h_j
+     * @param invEps 1/ε, the factor on the costs
+     * @param shift the row shifts s_r, read from index {@code offset}
+     * @param mass receives the rows' plan masses Σ_j P_rj (overwritten)
+     * @param cost receives the rows' transport costs Σ_j P_rj·C_rj (overwritten)
+     * @param offset the index in {@code shift}, {@code mass} and {@code cost} of the tile's first row
+     */
     void planSumsF64(MemorySegment tile, int rows, int cols, double[] h, double invEps,
                      double[] shift, double[] mass, double[] cost, int offset);
 
@@ -47,31 +91,96 @@ public interface SinkhornKernels {
      * Fills a tile of costs computed from coordinates: {@code tile[r·cols + j] = |x_{r0+r} − y_j|²}
      * (or |x − y| when {@code sqrt}), in f32, for r &lt; rows and j &lt; cols. {@code x} holds the rows'
      * points row-major (· × d); {@code yT} the columns' points transposed (d × cols).
+     *
+     * @param x the row points, row-major with d coordinates each
+     * @param r0 the index in {@code x} of the tile's first row point
+     * @param rows the number of rows to fill
+     * @param d the dimension
+     * @param yT the column points transposed: coordinate c of point j at {@code yT[c·cols + j]}
+     * @param cols the number of column points (and of columns in the tile)
+     * @param sqrt whether to store the distance |x − y| instead of its square
+     * @param tile receives the costs, f32, rows × cols row-major
      */
     void squaredDistancesF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt, MemorySegment tile);
 
-    /** {@link #squaredDistancesF32} in f64. */
+    /**
+     * {@link #squaredDistancesF32} in f64.
+     *
+     * @param x the row points, row-major with d coordinates each
+     * @param r0 the index in {@code x} of the tile's first row point
+     * @param rows the number of rows to fill
+     * @param d the dimension
+     * @param yT the column points transposed: coordinate c of point j at {@code yT[c·cols + j]}
+     * @param cols the number of column points (and of columns in the tile)
+     * @param sqrt whether to store the distance |x − y| instead of its square
+     * @param tile receives the costs, f64, rows × cols row-major
+     */
     void squaredDistancesF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt, MemorySegment tile);
 
     /**
      * {@link #logSumExpF32} over costs computed from coordinates on the fly (fused: no tile is stored):
      * {@code out[outOffset + r] = log Σ_j exp(h_j − invEps·c(x_{r0+r}, y_j))} with c = |x − y|² (or |x − y|
      * when {@code sqrt}); {@code x} and {@code yT} as in {@link #squaredDistancesF32}.
+     * Each cost is rounded to f32 before use, as it would be stored in an f32 tile.
+     *
+     * @param x the row points, row-major with d coordinates each
+     * @param r0 the index in {@code x} of the first row point
+     * @param rows the number of rows
+     * @param d the dimension
+     * @param yT the column points transposed (d × cols)
+     * @param cols the number of column points
+     * @param sqrt whether the cost is |x − y| instead of |x − y|²
+     * @param h the column terms h_j
+     * @param invEps 1/ε, the factor on the costs
+     * @param out receives the rows' log-sum-exps
+     * @param outOffset the index in {@code out} of the first row
      */
     void logSumExpPointsF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt,
                             float[] h, float invEps, double[] out, int outOffset);
 
-    /** {@link #logSumExpPointsF32} in f64. */
+    /**
+     * {@link #logSumExpPointsF32} in f64.
+     *
+     * @param x the row points, row-major with d coordinates each
+     * @param r0 the index in {@code x} of the first row point
+     * @param rows the number of rows
+     * @param d the dimension
+     * @param yT the column points transposed (d × cols)
+     * @param cols the number of column points
+     * @param sqrt whether the cost is |x − y| instead of |x − y|²
+     * @param h the column terms h_j
+     * @param invEps 1/ε, the factor on the costs
+     * @param out receives the rows' log-sum-exps
+     * @param outOffset the index in {@code out} of the first row
+     */
     void logSumExpPointsF64(double[] x, int r0, int rows, int d, double[] yT, int cols, boolean sqrt,
                             double[] h, double invEps, double[] out, int outOffset);
 
     /**
      * Column maxima over an f32 tile, read row by row (no transpose needed):
      * {@code max[j] = max(max[j], max_r (hc[hcOffset + r] − invEps·C_rj))}. Exact in any order.
+     *
+     * @param tile the costs C, f32, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param hc the row terms, read from index {@code hcOffset}
+     * @param hcOffset the index in {@code hc} of the tile's first row
+     * @param invEps 1/ε, the factor on the costs
+     * @param max the running column maxima, updated in place
      */
     void columnMaxF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps, float[] max);
 
-    /** {@link #columnMaxF32} for an f64 tile. */
+    /**
+     * {@link #columnMaxF32} for an f64 tile.
+     *
+     * @param tile the costs C, f64, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param hc the row terms, read from index {@code hcOffset}
+     * @param hcOffset the index in {@code hc} of the tile's first row
+     * @param invEps 1/ε, the factor on the costs
+     * @param max the running column maxima, updated in place
+     */
     void columnMaxF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps, double[] max);
 
     /**
@@ -81,11 +190,31 @@ public interface SinkhornKernels {
      * at 64, so that a bad shift shows as a sum above e^44 rather than as an overflow (callers check the
      * sum's range and redo the column with its maximum as the shift). Exponents below the normal range may
      * give tiny positive terms instead of zeros (at most about 1e-38 each in f32).
+     *
+     * @param tile the costs C, f32, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param hc the row terms, read from index {@code hcOffset}
+     * @param hcOffset the index in {@code hc} of the tile's first row
+     * @param invEps 1/ε, the factor on the costs
+     * @param shift the column shifts
+     * @param acc the running column sums, added to in place
      */
     void columnSumExpF32(MemorySegment tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
                          float[] shift, float[] acc);
 
-    /** {@link #columnSumExpF32} for an f64 tile (exponents clamped at 600; tiny terms at most about 1e-307). */
+    /**
+     * {@link #columnSumExpF32} for an f64 tile (exponents clamped at 600; tiny terms at most about 1e-307).
+     *
+     * @param tile the costs C, f64, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param hc the row terms, read from index {@code hcOffset}
+     * @param hcOffset the index in {@code hc} of the tile's first row
+     * @param invEps 1/ε, the factor on the costs
+     * @param shift the column shifts
+     * @param acc the running column sums, added to in place
+     */
     void columnSumExpF64(MemorySegment tile, int rows, int cols, double[] hc, int hcOffset, double invEps,
                          double[] shift, double[] acc);
 
@@ -94,13 +223,42 @@ public interface SinkhornKernels {
     /**
      * out_rj = exp(rowH[rowOffset + r] + colH_j − invEps·C_rj) over an f64 tile (exactly 0 when the exponent
      * is below −708 or −∞). {@code out} may be the cost tile itself (element by element in place).
+     *
+     * @param cost the costs C, f64, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param rowH the row terms, read from index {@code rowOffset}
+     * @param rowOffset the index in {@code rowH} of the tile's first row
+     * @param colH the column terms colH_j
+     * @param invEps 1/ε, the factor on the costs
+     * @param out receives the f64 tile of exponentials, rows × cols row-major
      */
     void expTileF64(MemorySegment cost, int rows, int cols, double[] rowH, int rowOffset, double[] colH, double invEps,
                     MemorySegment out);
 
-    /** Row dot products: out[outOffset + r] += Σ_j w_rj·v[vOffset + j], for an f64 tile w. */
+    /**
+     * Row dot products: out[outOffset + r] += Σ_j w_rj·v[vOffset + j], for an f64 tile w.
+     *
+     * @param w the f64 tile, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param v the vector, read from index {@code vOffset}
+     * @param vOffset the index in {@code v} of the entry for column 0
+     * @param out the row sums, added to in place
+     * @param outOffset the index in {@code out} of the tile's first row
+     */
     void rowDotF64(MemorySegment w, int rows, int cols, double[] v, int vOffset, double[] out, int outOffset);
 
-    /** Column sums weighted by rows: out[j] += Σ_r u[uOffset + r·uStride]·w_rj, for an f64 tile w. */
+    /**
+     * Column sums weighted by rows: out[j] += Σ_r u[uOffset + r·uStride]·w_rj, for an f64 tile w.
+     *
+     * @param w the f64 tile, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param u the row weights, read at {@code uOffset + r·uStride}
+     * @param uOffset the index in {@code u} of the weight of row 0
+     * @param uStride the distance in {@code u} between the weights of consecutive rows
+     * @param out the column sums, added to in place
+     */
     void columnAxpyF64(MemorySegment w, int rows, int cols, double[] u, int uOffset, int uStride, double[] out);
 }

@@ -15,27 +15,32 @@ public final class BatchResult {
         this.solveNanos = solveNanos;
     }
 
-    /** The problems' results, in order. */
+    /** {@return the problems' results, in order (an unmodifiable list)} */
     public List<SinkhornResult> results() {
         return results;
     }
 
-    /** The number of problems. */
+    /** {@return the number of problems} */
     public int size() {
         return results.size();
     }
 
-    /** Result {@code k}. */
+    /**
+     * Result {@code k}.
+     *
+     * @param k the problem's index, 0 ≤ k &lt; size
+     * @return problem k's result
+     */
     public SinkhornResult get(int k) {
         return results.get(k);
     }
 
-    /** The transport costs ⟨P, C⟩, one per problem (reduction "none"). */
+    /** {@return the transport costs ⟨P, C⟩, one per problem (reduction "none")} */
     public double[] costs() {
         return results.stream().mapToDouble(SinkhornResult::cost).toArray();
     }
 
-    /** The sum of the costs (reduction "sum"). */
+    /** {@return the sum of the costs (reduction "sum")} */
     public double sum() {
         double s = 0;
         for (SinkhornResult r : results) {
@@ -44,17 +49,17 @@ public final class BatchResult {
         return s;
     }
 
-    /** The mean of the costs (reduction "mean"). */
+    /** {@return the mean of the costs (reduction "mean")} */
     public double mean() {
         return sum() / results.size();
     }
 
-    /** Whether every problem converged. */
+    /** {@return whether every problem converged} */
     public boolean allConverged() {
         return results.stream().allMatch(SinkhornResult::converged);
     }
 
-    /** Wall time of the whole batch in milliseconds. */
+    /** {@return the wall time of the whole batch in milliseconds} */
     public double solveMillis() {
         return solveNanos / 1e6;
     }

@@ -33,8 +33,15 @@ public final class Sinkhorn {
      * Solves between two point clouds with the given cost (the cost matrix is built in the options'
      * precision).
      *
+     * @param x the source points, n × d
+     * @param y the target points, m × d
      * @param a source weights, or {@code null} for uniform
      * @param b target weights, or {@code null} for uniform
+     * @param cost the ground cost c(x_i, y_j)
+     * @param options the solver's settings
+     * @return the potentials, the plan's marginal error and cost, and how the solve ended
+     * @throws IllegalArgumentException for an empty cloud, non-finite coordinates, invalid weights or
+     *     unequal masses
      */
     public static SinkhornResult solve(Points x, Points y, Weights a, Weights b, CostFunction cost, SinkhornOptions options) {
         Objects.requireNonNull(x, "x");
@@ -52,6 +59,16 @@ public final class Sinkhorn {
      * in parallel over problems with the options' threads, each on one thread, so that problem k gives
      * the bits of a single solve. Each problem stops on its own tolerance and reports its own
      * iterations and convergence. Weights lists may be {@code null} (all uniform) or hold {@code null}s.
+     *
+     * @param xs the source clouds
+     * @param ys the target clouds, as many as {@code xs}
+     * @param as the source weights, one per problem, or {@code null}
+     * @param bs the target weights, one per problem, or {@code null}
+     * @param cost the ground cost
+     * @param options the solver's settings
+     * @return one result per problem, in order, and the batch's wall time
+     * @throws IllegalArgumentException for an empty batch, lists of different sizes, or a bad problem (the
+     *     message names it)
      */
     public static BatchResult solveAll(List<Points> xs, List<Points> ys, List<Weights> as, List<Weights> bs,
                                        CostFunction cost, SinkhornOptions options) {
@@ -110,6 +127,12 @@ public final class Sinkhorn {
      * (averaged) updates f ← (f + T(f))/2, where T(f)_i = −ε·log Σ_j a_j·exp((f_j − C_ij)/ε): the fixed point
      * is the same as Sinkhorn's, reached without oscillation and with g = f throughout (GeomLoss's
      * self-transport terms of the Sinkhorn divergence). The result has f = g.
+     *
+     * @param x the cloud, n × d
+     * @param a its weights, or {@code null} for uniform
+     * @param cost the ground cost
+     * @param options the solver's settings
+     * @return the solve's result, with f = g
      */
     public static SinkhornResult solveSymmetric(Points x, Weights a, CostFunction cost, SinkhornOptions options) {
         Objects.requireNonNull(x, "x");
@@ -128,6 +151,13 @@ public final class Sinkhorn {
      * A batch of histogram pairs (a_k, b_k) over one shared cost matrix (a geometry): one pass over each
      * tile of C serves a chunk of the batch, and the B × n × m tensor is never formed. Each problem stops
      * on its own tolerance; problem k gives the bits of a single solve.
+     *
+     * @param geometry the shared costs, n × m
+     * @param as the source weights a_k (entries may be {@code null} for uniform)
+     * @param bs the target weights b_k, as many as {@code as} (entries may be {@code null} for uniform)
+     * @param options the solver's settings
+     * @return one result per pair, in order, and the batch's wall time
+     * @throws IllegalArgumentException for an empty batch or lists of different sizes
      */
     public static BatchResult solveBatch(Geometry geometry, List<Weights> as, List<Weights> bs, SinkhornOptions options) {
         Objects.requireNonNull(geometry, "geometry");
@@ -176,7 +206,15 @@ public final class Sinkhorn {
         }
     }
 
-    /** Solves with a given n × m cost matrix. */
+    /**
+     * Solves with a given n × m cost matrix.
+     *
+     * @param costMatrix the costs C, n × m
+     * @param a source weights, or {@code null} for uniform
+     * @param b target weights, or {@code null} for uniform
+     * @param options the solver's settings (the matrix is read in their precision)
+     * @return the solve's result
+     */
     public static SinkhornResult solve(NdArray costMatrix, Weights a, Weights b, SinkhornOptions options) {
         Objects.requireNonNull(costMatrix, "costMatrix");
         Objects.requireNonNull(options, "options");
@@ -185,12 +223,26 @@ public final class Sinkhorn {
         return solve(geometry, a, b, options, t0);
     }
 
-    /** Solves on a geometry; its precision decides the kernels' precision. */
+    /**
+     * Solves on a geometry; its precision decides the kernels' precision.
+     *
+     * @param geometry the costs, n × m
+     * @param a source weights, or {@code null} for uniform
+     * @param b target weights, or {@code null} for uniform
+     * @param options the solver's settings
+     * @return the solve's result
+     */
     public static SinkhornResult solve(Geometry geometry, Weights a, Weights b, SinkhornOptions options) {
         return solve(geometry, a, b, options, System.nanoTime());
     }
 
-    /** Validates a point cloud: at least one point, dimension at least 1, finite coordinates (the message names it). */
+    /**
+     * Validates a point cloud: at least one point, dimension at least 1, finite coordinates (the message names it).
+     *
+     * @param name the argument's name, for the message
+     * @param p the points
+     * @throws IllegalArgumentException if the cloud is empty, has dimension 0 or a non-finite coordinate
+     */
     public static void checkPoints(String name, Points p) {
         if (p.n() < 1) {
             throw new IllegalArgumentException(name + " has no points (shape " + p.n() + " x " + p.d() + ")");
@@ -205,7 +257,16 @@ public final class Sinkhorn {
         }
     }
 
-    /** {@link #checkWeights}, then divided by their total: a probability vector (a copy). */
+    /**
+     * {@link #checkWeights}, then divided by their total: a probability vector (a copy).
+     *
+     * @param name the argument's name, for the message
+     * @param w the weights, or {@code null} for uniform
+     * @param size the number of weights expected
+     * @param sizeName the name of that number, for the message
+     * @return the weights divided by their total, a new array
+     * @throws IllegalArgumentException as {@link #checkWeights} does
+     */
     public static double[] checkProbabilities(String name, Weights w, int size, String sizeName) {
         double[] v = checkWeights(name, w, size, sizeName);
         double s = 0;
@@ -218,7 +279,17 @@ public final class Sinkhorn {
         return v;
     }
 
-    /** Validates weights: finite, non-negative, a positive and finite total, the right length. Returns a copy. */
+    /**
+     * Validates weights: finite, non-negative, a positive and finite total, the right length. Returns a copy.
+     *
+     * @param name the argument's name, for the message
+     * @param w the weights, or {@code null} for uniform (1/size each)
+     * @param size the number of weights expected
+     * @param sizeName the name of that number, for the message
+     * @return the weights, a new array
+     * @throws IllegalArgumentException if the length is wrong, a weight is negative or not finite, or the total is
+     *     not positive and finite
+     */
     public static double[] checkWeights(String name, Weights w, int size, String sizeName) {
         if (w == null) {
             return Weights.uniform(size).toArray();
@@ -248,6 +319,12 @@ public final class Sinkhorn {
     /**
      * An iterator over the Sinkhorn loop on a geometry, for callers that drive the iterations
      * themselves. Close it when done.
+     *
+     * @param geometry the costs, n × m
+     * @param a source weights, or {@code null} for uniform
+     * @param b target weights, or {@code null} for uniform
+     * @param options the solver's settings (the iterator runs at their ε; no annealing, no stopping rule)
+     * @return a new iterator at f = g = 0
      */
     public static SinkhornIterator iterator(Geometry geometry, Weights a, Weights b, SinkhornOptions options) {
         return new SinkhornIterator(geometry, a, b, options, System.nanoTime());

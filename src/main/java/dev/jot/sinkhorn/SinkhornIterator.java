@@ -111,7 +111,7 @@ public final class SinkhornIterator implements AutoCloseable {
         return new double[][]{a, b};
     }
 
-    /** The current ε. */
+    /** {@return the current ε} */
     public double epsilon() {
         return eps;
     }
@@ -119,6 +119,9 @@ public final class SinkhornIterator implements AutoCloseable {
     /**
      * Continues with another ε, keeping the potentials (a warm start, as in ε-annealing). The f32 range
      * check was made for the options' ε: callers go down to it, not below.
+     *
+     * @param epsilon the new ε, positive and finite, not below the options' ε
+     * @throws IllegalArgumentException if ε is not positive and finite
      */
     public void setEpsilon(double epsilon) {
         if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
@@ -135,27 +138,27 @@ public final class SinkhornIterator implements AutoCloseable {
         }
     }
 
-    /** A copy of the current f (after the last completed iteration's f update). */
+    /** {@return a copy of the current f (after the last completed iteration's f update)} */
     public double[] f() {
         return f.clone();
     }
 
-    /** A copy of the current g (after the last completed iteration). */
+    /** {@return a copy of the current g (after the last completed iteration)} */
     public double[] g() {
         return g.clone();
     }
 
-    /** The weights the iterations use: a, and b rescaled to a's total mass. */
+    /** {@return a copy of the source weights a the iterations use} Their total is the mass that b is rescaled to. */
     public double[] weightsA() {
         return a.clone();
     }
 
-    /** b rescaled to a's total mass, as the iterations use it. */
+    /** {@return a copy of b rescaled to a's total mass, as the iterations use it} */
     public double[] weightsB() {
         return b.clone();
     }
 
-    /** Number of completed iterations. */
+    /** {@return the number of completed iterations} */
     public int iterations() {
         return iterations;
     }
@@ -342,6 +345,8 @@ public final class SinkhornIterator implements AutoCloseable {
      * plan's marginals exactly as the iterations see them, r_i = a_i·exp(f_i/ε + lse_i), and a plan-sum
      * sweep over the row-normalised plan gives each row's mean cost, so that no large exponent is ever
      * rounded to f32. {@code converged} is decided by the marginal errors and the tolerance.
+     *
+     * @return the result at the current potentials
      */
     public SinkhornResult result() {
         if (failure != null) {

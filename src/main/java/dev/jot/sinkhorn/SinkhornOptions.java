@@ -41,6 +41,10 @@ public final class SinkhornOptions {
     /**
      * Options with the given regularisation ε (the weight of KL(P‖a⊗b), in the units of the cost) and
      * the defaults for everything else.
+     *
+     * @param epsilon ε, positive and finite (POT's {@code reg})
+     * @return the options
+     * @throws IllegalArgumentException if ε is not positive and finite
      */
     public static SinkhornOptions epsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
@@ -54,12 +58,24 @@ public final class SinkhornOptions {
         return epsilon;
     }
 
-    /** The same options with another ε. */
+    /**
+     * The same options with another ε.
+     *
+     * @param epsilon ε, positive and finite (POT's {@code reg})
+     * @return a copy with that ε
+     * @throws IllegalArgumentException if ε is not positive and finite
+     */
     public SinkhornOptions withEpsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
-    /** At most {@code maxIterations} iterations (each updates f, then g); at least 1. */
+    /**
+     * At most {@code maxIterations} iterations (each updates f, then g); at least 1.
+     *
+     * @param maxIterations the iteration limit
+     * @return a copy with that limit
+     * @throws IllegalArgumentException if {@code maxIterations} is below 1
+     */
     public SinkhornOptions withMaxIterations(int maxIterations) {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
@@ -70,6 +86,10 @@ public final class SinkhornOptions {
     /**
      * Stop when the L1 marginal error ‖P·1 − a‖₁ is at most {@code tolerance}; 0 runs exactly
      * {@link #maxIterations()} iterations.
+     *
+     * @param tolerance the tolerance on the L1 marginal error, non-negative and finite
+     * @return a copy with that tolerance
+     * @throws IllegalArgumentException if the tolerance is negative or not finite
      */
     public SinkhornOptions withTolerance(double tolerance) {
         if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
@@ -78,7 +98,13 @@ public final class SinkhornOptions {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
-    /** Check the marginal error every {@code k} iterations (at least 1). */
+    /**
+     * Check the marginal error every {@code k} iterations (at least 1).
+     *
+     * @param k the number of iterations between checks
+     * @return a copy that checks every {@code k} iterations
+     * @throws IllegalArgumentException if {@code k} is below 1
+     */
     public SinkhornOptions withCheckEvery(int k) {
         if (k < 1) {
             throw new IllegalArgumentException("checkEvery must be at least 1, got " + k);
@@ -86,13 +112,24 @@ public final class SinkhornOptions {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
-    /** Precision of the cost tiles and of the kernels' arithmetic (potentials are always kept in f64). */
+    /**
+     * Precision of the cost tiles and of the kernels' arithmetic (potentials are always kept in f64).
+     *
+     * @param precision f32 or f64
+     * @return a copy with that precision
+     */
     public SinkhornOptions withPrecision(Precision precision) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery,
                 Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor, backend);
     }
 
-    /** Number of threads the sweeps use (at least 1). Results do not depend on it. */
+    /**
+     * Number of threads the sweeps use (at least 1). Results do not depend on it.
+     *
+     * @param threads the number of threads
+     * @return a copy with that number of threads
+     * @throws IllegalArgumentException if {@code threads} is below 1
+     */
     public SinkhornOptions withThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -100,7 +137,12 @@ public final class SinkhornOptions {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
     }
 
-    /** Use these kernels instead of the ones chosen at start-up. */
+    /**
+     * Use these kernels instead of the ones chosen at start-up.
+     *
+     * @param kernels the kernels
+     * @return a copy with those kernels
+     */
     public SinkhornOptions withKernels(SinkhornKernels kernels) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads,
                 Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor, backend);
@@ -110,6 +152,9 @@ public final class SinkhornOptions {
      * For point clouds: {@code true} computes costs tile by tile from the coordinates (memory
      * O((n + m)·d)), {@code false} stores the cost matrix (2·n·m elements). By default JOT stores it when
      * that takes at most 1 GiB.
+     *
+     * @param matrixFree whether to compute the costs from the coordinates instead of storing them
+     * @return a copy with that choice (overriding the default's size rule)
      */
     public SinkhornOptions withMatrixFree(boolean matrixFree) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
@@ -121,6 +166,10 @@ public final class SinkhornOptions {
      * the usual choice) down to the target, keeping the potentials from one ε to the next. Intermediate
      * stages stop at a marginal error of √tolerance (or 100 iterations); the last one runs to the
      * tolerance. 0 turns annealing off (the default).
+     *
+     * @param factor the factor on ε between stages, in (0, 1), or 0 for no annealing
+     * @return a copy with that factor
+     * @throws IllegalArgumentException if the factor is neither 0 nor in (0, 1)
      */
     public SinkhornOptions withAnnealing(double factor) {
         if (!(factor == 0 || (factor > 0 && factor < 1))) {
@@ -136,6 +185,8 @@ public final class SinkhornOptions {
      * {@link Sinkhorn#solveAll} honour it; the other solvers (symmetric, divergences, the iterator) run on
      * the CPU. The system property {@code jot.backend} gives the default.
      *
+     * @param backend {@code cpu}, {@code opencl} or {@code tornado}
+     * @return a copy with that backend
      * @throws IllegalArgumentException for an unknown name
      */
     public SinkhornOptions withBackend(String backend) {
@@ -143,52 +194,59 @@ public final class SinkhornOptions {
                 annealFactor, dev.jot.kernel.Accelerators.normalize(Objects.requireNonNull(backend, "backend")));
     }
 
-    /** The backend: the one given, or {@code -Djot.backend}, or {@code cpu}. */
+    /** {@return the backend: the one given, or {@code -Djot.backend}, or {@code cpu}} */
     public String backend() {
         return backend != null ? backend : dev.jot.kernel.Accelerators.defaultBackend();
     }
 
-    /** The annealing factor, 0 for none. */
+    /** {@return the annealing factor, 0 for none} */
     public double annealFactor() {
         return annealFactor;
     }
 
-    /** Whether point clouds of these sizes get a matrix-free geometry (see {@link #withMatrixFree}). */
+    /**
+     * Whether point clouds of these sizes get a matrix-free geometry (see {@link #withMatrixFree}).
+     *
+     * @param n the number of source points
+     * @param m the number of target points
+     * @return the choice given to {@link #withMatrixFree}, or by default whether 2·n·m costs in the options'
+     *     precision would take more than 1 GiB
+     */
     public boolean matrixFree(int n, int m) {
         return matrixFree != null ? matrixFree : 2.0 * n * m * precision.bytes() > (1L << 30);
     }
 
-    /** The regularisation ε. */
+    /** {@return the regularisation ε} */
     public double epsilon() {
         return epsilon;
     }
 
-    /** The iteration limit. */
+    /** {@return the iteration limit} */
     public int maxIterations() {
         return maxIterations;
     }
 
-    /** The tolerance on ‖P·1 − a‖₁. */
+    /** {@return the tolerance on ‖P·1 − a‖₁} */
     public double tolerance() {
         return tolerance;
     }
 
-    /** How often the marginal error is checked, in iterations. */
+    /** {@return how often the marginal error is checked, in iterations} */
     public int checkEvery() {
         return checkEvery;
     }
 
-    /** The kernels' precision. */
+    /** {@return the kernels' precision} */
     public Precision precision() {
         return precision;
     }
 
-    /** The number of threads. */
+    /** {@return the number of threads} */
     public int threads() {
         return threads;
     }
 
-    /** The kernels used: the ones given, or those chosen at start-up. */
+    /** {@return the kernels used: the ones given, or those chosen at start-up} */
     public SinkhornKernels kernels() {
         return kernels != null ? kernels : Kernels.defaults();
     }

@@ -61,32 +61,32 @@ public final class SinkhornResult {
         this.threads = threads;
     }
 
-    /** Number of source points (rows of the plan). */
+    /** {@return the number of source points (rows of the plan)} */
     public int n() {
         return f.length;
     }
 
-    /** Number of target points (columns of the plan). */
+    /** {@return the number of target points (columns of the plan)} */
     public int m() {
         return g.length;
     }
 
-    /** The regularisation ε. */
+    /** {@return the regularisation ε} */
     public double epsilon() {
         return epsilon;
     }
 
-    /** The source potential f (length n). */
+    /** {@return the source potential f (length n)} */
     public double[] f() {
         return f.clone();
     }
 
-    /** The target potential g (length m). */
+    /** {@return the target potential g (length m)} */
     public double[] g() {
         return g.clone();
     }
 
-    /** The transport cost ⟨P, C⟩ of the plan found. */
+    /** {@return the transport cost ⟨P, C⟩ of the plan found} */
     public double cost() {
         return cost;
     }
@@ -94,84 +94,88 @@ public final class SinkhornResult {
     /**
      * The regularised objective ⟨P, C⟩ + ε·KL(P‖a⊗b) of the plan found, with KL(P‖Q) = Σ P·log(P/Q).
      * At convergence it equals {@link #dualObjective()}.
+     *
+     * @return the primal objective
      */
     public double objective() {
         return objective;
     }
 
-    /** The dual objective ⟨a, f⟩ + ⟨b, g⟩. */
+    /** {@return the dual objective ⟨a, f⟩ + ⟨b, g⟩} */
     public double dualObjective() {
         return dualObjective;
     }
 
-    /** ‖P·1 − a‖₁, the error on the source marginal (the quantity the tolerance applies to). */
+    /** {@return ‖P·1 − a‖₁, the error on the source marginal (the quantity the tolerance applies to)} */
     public double marginalErrorA() {
         return marginalErrorA;
     }
 
-    /** ‖Pᵀ·1 − b‖₁, the error on the target marginal (at rounding level: every iteration ends with a g update). */
+    /** {@return ‖Pᵀ·1 − b‖₁, the error on the target marginal} At rounding level: every iteration ends with a g update. */
     public double marginalErrorB() {
         return marginalErrorB;
     }
 
-    /** The marginal error the tolerance applies to: ‖P·1 − a‖₁ (see {@link #marginalErrorA()}). */
+    /** {@return the marginal error the tolerance applies to: ‖P·1 − a‖₁ (see {@link #marginalErrorA()})} */
     public double marginalError() {
         return marginalErrorA;
     }
 
-    /** Number of full iterations (f update then g update) behind these potentials. */
+    /** {@return the number of full iterations (f update then g update) behind these potentials} */
     public int iterations() {
         return iterations;
     }
 
-    /** Whether ‖P·1 − a‖₁ reached the tolerance. */
+    /** {@return whether ‖P·1 − a‖₁ reached the tolerance} */
     public boolean converged() {
         return converged;
     }
 
-    /** A short explanation: why the solver stopped, and what to do if it did not converge. */
+    /** {@return a short explanation: why the solver stopped, and what to do if it did not converge} */
     public String status() {
         return status;
     }
 
-    /** The solver's own wall time in milliseconds (building the costs included, reading files not). */
+    /** {@return the solver's own wall time in milliseconds (building the costs included, reading files not)} */
     public double solveMillis() {
         return solveNanos / 1e6;
     }
 
-    /** The kernels that ran ({@code scalar} or {@code vector}; on an accelerator, the backend's name). */
+    /** {@return the kernels that ran ({@code scalar} or {@code vector}; on an accelerator, the backend's name)} */
     public String kernels() {
         return kernels;
     }
 
-    /** Where the sweeps ran: {@code cpu}, {@code opencl} or {@code tornado}. */
+    /** {@return where the sweeps ran: {@code cpu}, {@code opencl} or {@code tornado}} */
     public String backend() {
         return backend;
     }
 
-    /** The device that ran the sweeps, as its driver names it ({@code cpu} for the CPU backend). */
+    /** {@return the device that ran the sweeps, as its driver names it ({@code cpu} for the CPU backend)} */
     public String device() {
         return device;
     }
 
     /**
      * The ε of each stage of an ε-annealing schedule, the last one the target; empty without annealing.
+     *
+     * @return the stages' ε, largest first (a copy)
      */
     public double[] annealEpsilons() {
         return annealEpsilons.clone();
     }
 
-    /** The iterations spent at each ε of {@link #annealEpsilons()}; they add up to {@link #iterations()}. */
+    /** {@return the iterations spent at each ε of {@link #annealEpsilons()}} They add up to {@link #iterations()}. */
     public int[] annealIterations() {
         return annealIterations.clone();
     }
 
-    /** The number of threads the sweeps used. */
+    /** {@return the number of threads the sweeps used} */
     public int threads() {
         return threads;
     }
 
-    /** The precision of the kernels. */
+    /** {@return the precision of the kernels} */
     public Precision precision() {
         return geometry.precision();
     }
@@ -180,12 +184,18 @@ public final class SinkhornResult {
         return Math.log(a[i]);
     }
 
-    /** Entry P_ij of the plan. */
+    /**
+     * Entry P_ij of the plan.
+     *
+     * @param i the row (source point), 0 ≤ i &lt; n
+     * @param j the column (target point), 0 ≤ j &lt; m
+     * @return P_ij = a_i·b_j·exp((f_i + g_j − C_ij)/ε)
+     */
     public double plan(int i, int j) {
         return Math.exp(logA(i) + Math.log(b[j]) + (f[i] + g[j] - geometry.cost(i, j)) / epsilon);
     }
 
-    /** The dense n × m plan, in f64. Memory n·m·8 bytes: prefer {@link #applyPlan} for large problems. */
+    /** {@return the dense n × m plan, in f64} Memory n·m·8 bytes: prefer {@link #applyPlan} for large problems. */
     public NdArray plan() {
         int n = n(), m = m();
         double[] p = new double[Math.multiplyExact(n, m)];
@@ -197,7 +207,13 @@ public final class SinkhornResult {
         return NdArray.of(p, n, m);
     }
 
-    /** P·v for a vector v of length m, without forming P. */
+    /**
+     * P·v for a vector v of length m, without forming P.
+     *
+     * @param v the vector, length m
+     * @return P·v, length n
+     * @throws IllegalArgumentException if {@code v} does not have length m
+     */
     public double[] applyPlan(double[] v) {
         if (v.length != m()) {
             throw new IllegalArgumentException("v must have length m = " + m() + ", got " + v.length);
@@ -213,7 +229,13 @@ public final class SinkhornResult {
         return out;
     }
 
-    /** Pᵀ·u for a vector u of length n, without forming P. */
+    /**
+     * Pᵀ·u for a vector u of length n, without forming P.
+     *
+     * @param u the vector, length n
+     * @return Pᵀ·u, length m
+     * @throws IllegalArgumentException if {@code u} does not have length n
+     */
     public double[] applyPlanTransposed(double[] u) {
         if (u.length != n()) {
             throw new IllegalArgumentException("u must have length n = " + n() + ", got " + u.length);
@@ -230,6 +252,11 @@ public final class SinkhornResult {
     /**
      * P·V for an m × k matrix V (row-major), without forming P: for example the barycentric projection
      * of the target points when V = y and the result is divided by a.
+     *
+     * @param v the matrix V, m × k row-major
+     * @param k the number of columns of V, at least 1
+     * @return P·V, n × k row-major
+     * @throws IllegalArgumentException if {@code v} does not hold m × k values
      */
     public double[] applyPlan(double[] v, int k) {
         if (k < 1 || (long) m() * k != v.length) {

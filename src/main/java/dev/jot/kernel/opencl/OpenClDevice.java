@@ -74,12 +74,12 @@ public final class OpenClDevice {
         }
     }
 
-    /** Whether an OpenCL device can run JOT's kernels here. */
+    /** {@return whether an OpenCL device can run JOT's kernels here} */
     public static boolean available() {
         return Holder.DEVICE != null;
     }
 
-    /** Why no OpenCL device is available (empty when one is). */
+    /** {@return why no OpenCL device is available (empty when one is)} */
     public static String whyNot() {
         return Holder.WHY_NOT == null ? "" : Holder.WHY_NOT;
     }
@@ -87,6 +87,7 @@ public final class OpenClDevice {
     /**
      * The device.
      *
+     * @return the device (found once, at first use)
      * @throws OpenClException if there is none (the message says why)
      */
     public static OpenClDevice get() {
@@ -158,27 +159,27 @@ public final class OpenClDevice {
         }
     }
 
-    /** The device's name, as OpenCL reports it (CL_DEVICE_NAME). */
+    /** {@return the device's name, as OpenCL reports it (CL_DEVICE_NAME)} */
     public String name() {
         return name;
     }
 
-    /** The platform's name (CL_PLATFORM_NAME). */
+    /** {@return the platform's name (CL_PLATFORM_NAME)} */
     public String platformName() {
         return platformName;
     }
 
-    /** Whether the device does double-precision arithmetic (CL_DEVICE_DOUBLE_FP_CONFIG non-zero). */
+    /** {@return whether the device does double-precision arithmetic (CL_DEVICE_DOUBLE_FP_CONFIG non-zero)} */
     public boolean fp64() {
         return fp64;
     }
 
-    /** The device's global memory in bytes. */
+    /** {@return the device's global memory in bytes} */
     public long globalMemory() {
         return globalMemory;
     }
 
-    /** The largest single buffer the device allows, in bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE). */
+    /** {@return the largest single buffer the device allows, in bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE)} */
     public long maxAllocation() {
         return maxAllocation;
     }
@@ -195,7 +196,7 @@ public final class OpenClDevice {
         return wg;
     }
 
-    /** "name (platform, fp64 or not)". */
+    /** {@return the device in words: "name (platform, fp64)" or "name (platform, no fp64)"} */
     public String description() {
         return name + " (" + platformName + (fp64 ? ", fp64" : ", no fp64") + ")";
     }

@@ -4,7 +4,11 @@ package dev.jot.kernel.opencl;
 public final class OpenClException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception with the given message. */
+    /**
+     * An exception with the given message.
+     *
+     * @param message the failed call and its error, or why no device is present
+     */
     public OpenClException(String message) {
         super(message);
     }

@@ -49,7 +49,7 @@ public final class VectorKernels implements SinkhornKernels {
         }
     }
 
-    /** A description of the vector shape, for the start-up log line. */
+    /** {@return a description of the vector shape, for the start-up log line} */
     public static String describe() {
         return FS.vectorBitSize() + "-bit vectors (f32 x " + FL + ", f64 x " + DL + ")";
     }
