@@ -24,6 +24,10 @@ public final class Jot implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The top-level command, as {@link #run(String[], PrintWriter, PrintWriter)} and picocli create it. */
+    public Jot() {
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
