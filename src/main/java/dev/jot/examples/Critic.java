@@ -23,6 +23,8 @@ import java.util.SplittableRandom;
  * </pre>
  * The τ recursion is ordinary backpropagation of D itself (∂D/∂a_l = τ_l), so g = W₁ᵀτ₁ comes out of the
  * same sweep; σ'' is the second-order term (zero for ReLU, whose penalty gradient has only the τ ż part).
+ *
+ * <p>Not thread-safe: the passes share per-layer work arrays.
  */
 final class Critic {
     /** The hidden layers' activation σ with σ' and σ''. */
