@@ -2,6 +2,7 @@ package dev.jot.cli;
 
 import dev.jot.examples.DigitsExample;
 import dev.jot.examples.IrisExample;
+import dev.jot.examples.WganExample;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,10 +13,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jot example}: the experiments of Genevay, Peyré and Cuturi (2018), with tables and pictures. */
+/**
+ * {@code jot example}: the experiments of Genevay, Peyré and Cuturi (2018), and the textbook's WGAN-GP critic
+ * beside the exact W1, with tables and pictures.
+ */
 @Command(name = "example", mixinStandardHelpOptions = true,
-        description = "Runs an experiment of Genevay, Peyre and Cuturi (2018) on built-in data.",
-        subcommands = {ExampleCommand.Iris.class, ExampleCommand.Digits.class, CommandLine.HelpCommand.class})
+        description = "Runs an experiment of Genevay, Peyre and Cuturi (2018) on built-in data, or the WGAN-GP critic against the exact W1.",
+        subcommands = {ExampleCommand.Iris.class, ExampleCommand.Digits.class, ExampleCommand.Wgan.class, CommandLine.HelpCommand.class})
 final class ExampleCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -160,6 +164,59 @@ final class ExampleCommand implements Runnable {
             for (Path f : files) {
                 o.println("  " + f);
             }
+            return 0;
+        }
+    }
+
+    /** {@code jot example wgan}: a WGAN-GP critic trained on two fixed 2-D sample sets, its estimate beside the exact W1. */
+    @Command(name = "wgan", mixinStandardHelpOptions = true,
+            description = "Trains a WGAN-GP critic (2 -> H tanh -> H tanh -> 1, Adam, gradient penalty on interpolates) "
+                    + "between a Gaussian mixture and a ring; prints its estimate E[D(real)] - E[D(fake)] beside the exact W1 "
+                    + "(network simplex, cost |x-y|) every tenth of the steps, and draws the critic's level sets with the "
+                    + "optimal plan (wgan.png).")
+    static final class Wgan implements Callable<Integer> {
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = "jot-examples",
+                description = "where the picture (PNG) is written; default: ${DEFAULT-VALUE}")
+        Path out;
+
+        @Option(names = "--points", paramLabel = "N", description = "points in each sample set; default: 300")
+        Integer points;
+
+        @Option(names = "--steps", paramLabel = "N", description = "Adam steps; default: 3000")
+        Integer steps;
+
+        @Option(names = "--hidden", paramLabel = "H", description = "units in each of the two hidden layers; default: 64")
+        Integer hidden;
+
+        @Option(names = "--learning-rate", paramLabel = "R", description = "Adam's step; default: 0.002")
+        Double rate;
+
+        @Option(names = "--lambda", paramLabel = "L", description = "the gradient penalty's weight; default: 10")
+        Double lambda;
+
+        @Option(names = "--seed", paramLabel = "S", description = "default: 1")
+        Long seed;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            WganExample.Config d = WganExample.Config.defaults(out);
+            WganExample.Config c = new WganExample.Config(seed == null ? d.seed() : seed, points == null ? d.points() : points,
+                    steps == null ? d.steps() : steps, hidden == null ? d.hidden() : hidden,
+                    rate == null ? d.learningRate() : rate, lambda == null ? d.lambda() : lambda, out);
+            o.printf(Locale.ROOT, "WGAN-GP critic between %d points of a 3-Gaussian mixture (real) and %d of a ring (fake), seed %d;%n"
+                    + "critic 2 -> %d tanh -> %d tanh -> 1, Adam (rate %s), %d steps on all the points, lambda = %s;%n"
+                    + "exact W1: network simplex, cost |x-y|, uniform weights%n%n",
+                    c.points(), c.points(), c.seed(), c.hidden(), c.hidden(), Json.repr(c.learningRate()), c.steps(),
+                    java.math.BigDecimal.valueOf(c.lambda()).stripTrailingZeros().toPlainString());
+            o.flush();
+            long t0 = System.nanoTime();
+            WganExample.Result r = WganExample.run(c, o);
+            o.printf(Locale.ROOT, "%nfinal estimate %.5f, exact W1 %.5f (gap %+.2f%%); %.0f s; picture %s%n", r.last().estimate(),
+                    r.exact(), 100 * r.last().gap(), (System.nanoTime() - t0) / 1e9, r.picture());
             return 0;
         }
     }

@@ -87,6 +87,23 @@ final class SolveCommand implements Callable<Integer> {
                     + "down to --epsilon, keeping the potentials")
     Double anneal;
 
+    @Option(names = "--out-f", paramLabel = "FILE", description = "write the potential f (n; B x n for a batch), .npy or .csv")
+    Path outF;
+
+    @Option(names = "--out-g", paramLabel = "FILE", description = "write the potential g (m; B x m for a batch)")
+    Path outG;
+
+    @Option(names = "--out-plan", paramLabel = "FILE",
+            description = "write the dense plan P (n x m; B x n x m); refused above 2^27 entries (write --out-map instead)")
+    Path outPlan;
+
+    @Option(names = "--out-map", paramLabel = "FILE",
+            description = "write the barycentric map T(x_i) = sum_j P_ij y_j / sum_j P_ij (n x d; B x n x d); needs --y points")
+    Path outMap;
+
+    /** The most entries --out-plan writes (2^27: 1 GiB in f64); beyond it the map or applyPlan is the way. */
+    static final long PLAN_LIMIT = 1L << 27;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -113,11 +130,15 @@ final class SolveCommand implements Callable<Integer> {
                     as.add(Weights.of(na.slice(k)));
                     bs.add(Weights.of(nb.slice(k)));
                 }
+                checkOutputs(null, as.size() * c.shape(0) * c.shape(1));
                 BatchResult r = Sinkhorn.solveBatch(DenseGeometry.of(c, options.precision()), as, bs, options);
+                writeOutputs(r.results(), null, true);
                 out.println(json ? batchJson(r) : batchSummary(r));
                 return 0;
             }
+            checkOutputs(null, c.shape(0) * c.shape(1));
             SinkhornResult r = Sinkhorn.solve(c, weights("--a", a == null ? null : Path.of(a), na), weights("--b", b == null ? null : Path.of(b), nb), options);
+            writeOutputs(List.of(r), null, false);
             out.println(json ? toJson(r) : summary(r));
             return 0;
         }
@@ -143,7 +164,9 @@ final class SolveCommand implements Callable<Integer> {
                 as.add(af == null ? null : weights("--a", Path.of(af.get(k))));
                 bs.add(bf == null ? null : weights("--b", Path.of(bf.get(k))));
             }
+            checkOutputs(ys, planEntries(xs, ys));
             BatchResult r = Sinkhorn.solveAll(xs, ys, as, bs, c, options);
+            writeOutputs(r.results(), ys, true);
             out.println(json ? batchJson(r) : batchSummary(r));
             return 0;
         }
@@ -163,15 +186,130 @@ final class SolveCommand implements Callable<Integer> {
                 as.add(batchWeights("--a", na, k, nx.shape(0)));
                 bs.add(batchWeights("--b", nb, k, nx.shape(0)));
             }
+            checkOutputs(ys, planEntries(xs, ys));
             BatchResult r = Sinkhorn.solveAll(xs, ys, as, bs, c, options);
+            writeOutputs(r.results(), ys, true);
             out.println(json ? batchJson(r) : batchSummary(r));
             return 0;
         }
         Weights wa = a == null ? null : weights("--a", Path.of(a));
         Weights wb = b == null ? null : weights("--b", Path.of(b));
-        SinkhornResult r = Sinkhorn.solve(points("--x", nx), points("--y", ny), wa, wb, c, options);
+        Points py = points("--y", ny);
+        Points px = points("--x", nx);
+        checkOutputs(List.of(py), (long) px.n() * py.n());
+        SinkhornResult r = Sinkhorn.solve(px, py, wa, wb, c, options);
+        writeOutputs(List.of(r), List.of(py), false);
         out.println(json ? toJson(r) : summary(r));
         return 0;
+    }
+
+    /** Refuses, before solving, the outputs that cannot be written: a map without points, an unknown file type. */
+    private void checkOutputs(List<Points> ys, long planEntries) {
+        if (outPlan != null && planEntries > PLAN_LIMIT) {
+            throw new IllegalArgumentException("--out-plan: the plan has " + planEntries + " entries, more than "
+                    + PLAN_LIMIT + "; write the barycentric map (--out-map) instead, or use SinkhornResult.applyPlan from Java");
+        }
+        if (outMap != null && ys == null) {
+            throw new IllegalArgumentException("--out-map needs target points (--y); with --cost-matrix there are none");
+        }
+        checkName("--out-f", outF);
+        checkName("--out-g", outG);
+        checkName("--out-plan", outPlan);
+        checkName("--out-map", outMap);
+    }
+
+    private static long planEntries(List<Points> xs, List<Points> ys) {
+        long s = 0;
+        for (int k = 0; k < xs.size(); k++) {
+            s += (long) xs.get(k).n() * ys.get(k).n();
+        }
+        return s;
+    }
+
+    private static void checkName(String option, Path file) {
+        if (file != null) {
+            String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
+            if (!(name.endsWith(".npy") || name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".txt"))) {
+                throw new IllegalArgumentException(option + " " + file + ": unknown file type (use .npy or .csv)");
+            }
+        }
+    }
+
+    /**
+     * Writes --out-f, --out-g, --out-plan and --out-map: one problem's arrays, or a batch's stacked with the
+     * problem first (B x n, B x m, B x n x m, B x n x d).
+     */
+    private void writeOutputs(List<SinkhornResult> rs, List<Points> ys, boolean batch) throws IOException {
+        if (outF == null && outG == null && outPlan == null && outMap == null) {
+            return;
+        }
+        int count = rs.size(), n = rs.get(0).n(), m = rs.get(0).m();
+        for (int k = 0; k < count; k++) {
+            SinkhornResult r = rs.get(k);
+            if (r.n() != n || r.m() != m || (ys != null && ys.get(k).d() != ys.get(0).d())) {
+                throw new IllegalArgumentException("the outputs of a ragged batch cannot be stacked (problem 0 is " + n + " x " + m
+                        + ", problem " + k + " is " + r.n() + " x " + r.m() + "); solve the problems one by one to write them");
+            }
+        }
+        if (outF != null) {
+            double[] flat = new double[count * n];
+            for (int k = 0; k < count; k++) {
+                System.arraycopy(rs.get(k).f(), 0, flat, k * n, n);
+            }
+            DataFiles.write(outF, batch ? NdArray.of(flat, count, n) : NdArray.of(flat, n));
+        }
+        if (outG != null) {
+            double[] flat = new double[count * m];
+            for (int k = 0; k < count; k++) {
+                System.arraycopy(rs.get(k).g(), 0, flat, k * m, m);
+            }
+            DataFiles.write(outG, batch ? NdArray.of(flat, count, m) : NdArray.of(flat, m));
+        }
+        if (outPlan != null) {
+            double[] flat = new double[Math.toIntExact((long) count * n * m)];
+            for (int k = 0; k < count; k++) {
+                System.arraycopy(rs.get(k).plan().toDoubleArray(), 0, flat, k * n * m, n * m);
+            }
+            DataFiles.write(outPlan, batch ? NdArray.of(flat, count, n, m) : NdArray.of(flat, n, m));
+        }
+        if (outMap != null) {
+            int d = ys.get(0).d(), empty = 0;
+            double[] flat = new double[count * n * d];
+            for (int k = 0; k < count; k++) {
+                double[] t = barycentricMap(rs.get(k), ys.get(k));
+                for (int i = 0; i < n; i++) {
+                    empty += Double.isNaN(t[i * d]) ? 1 : 0;
+                }
+                System.arraycopy(t, 0, flat, k * n * d, n * d);
+            }
+            DataFiles.write(outMap, batch ? NdArray.of(flat, count, n, d) : NdArray.of(flat, n, d));
+            if (empty > 0) {
+                spec.commandLine().getErr().println("jot: --out-map: " + empty + " source point(s) of weight 0 move no mass; "
+                        + "their rows of " + outMap + " are NaN");
+            }
+        }
+    }
+
+    /**
+     * The barycentric projection T(x_i) = Σ_j P_ij y_j / Σ_j P_ij (row-major n × d), from products with the
+     * plan, which is never formed. A row without mass (a source weight of 0) has no image: NaN.
+     */
+    static double[] barycentricMap(SinkhornResult r, Points y) {
+        int n = r.n(), m = r.m(), d = y.d();
+        double[] ys = y.array().toDoubleArray(), ones = new double[m], col = new double[m];
+        Arrays.fill(ones, 1);
+        double[] mass = r.applyPlan(ones);
+        double[] t = new double[n * d];
+        for (int k = 0; k < d; k++) {
+            for (int j = 0; j < m; j++) {
+                col[j] = ys[j * d + k];
+            }
+            double[] pv = r.applyPlan(col);
+            for (int i = 0; i < n; i++) {
+                t[i * d + k] = mass[i] > 0 ? pv[i] / mass[i] : Double.NaN;
+            }
+        }
+        return t;
     }
 
     private static List<String> files(String list) {

@@ -25,7 +25,8 @@ public final class DataFiles {
     }
 
     /**
-     * Writes an array to a {@code .npy} or CSV file, chosen by the file's extension (in any case).
+     * Writes an array to a {@code .npy} or CSV file, chosen by the file's extension (in any case), atomically:
+     * the file appears whole or not at all.
      *
      * @param file  the file to write
      * @param array the array to write
@@ -34,10 +35,26 @@ public final class DataFiles {
      *                             (a 3-D array in CSV)
      */
     public static void write(Path file, NdArray array) throws IOException {
-        if (npy(file)) {
-            Npy.write(file, array);
-        } else {
-            Csv.write(file, array);
+        boolean npy = npy(file);
+        // atomically: the whole file is written under a temporary name beside it (the same ending, so the
+        // same format), then moved into place, so an error or Ctrl-C never leaves a half-written file
+        Path abs = file.toAbsolutePath();
+        Path tmp = abs.resolveSibling(".jot-" + Long.toHexString(System.nanoTime()) + "-" + abs.getFileName());
+        tmp.toFile().deleteOnExit();
+        try {
+            if (npy) {
+                Npy.write(tmp, array);
+            } else {
+                Csv.write(tmp, array);
+            }
+            try {
+                java.nio.file.Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                java.nio.file.Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
         }
     }
 

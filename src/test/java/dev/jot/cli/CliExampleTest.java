@@ -10,7 +10,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code jot example iris} and {@code jot example digits} as a user runs them (short runs), and their bad input. */
+/** {@code jot example iris}, {@code digits} and {@code wgan} as a user runs them (short runs), and their bad input. */
 class CliExampleTest {
     @TempDir
     Path dir;
@@ -46,6 +46,18 @@ class CliExampleTest {
     }
 
     @Test
+    void wganPrintsTheEstimateBesideTheExactW1AndDrawsTheCritic() throws Exception {
+        CliTest.Run r = CliTest.jot("example", "wgan", "--points", "30", "--steps", "40", "--hidden", "8", "--out", dir.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("", r.err());
+        assertTrue(r.out().contains("exact W1") && r.out().contains("lambda = 10"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith("40 ")), r.out());
+        assertTrue(r.out().contains("final estimate"), r.out());
+        BufferedImage img = ImageIO.read(dir.resolve("wgan.png").toFile());
+        assertEquals(760, img.getWidth());
+    }
+
+    @Test
     void badOptionsGiveOneLineAndExitTwo() {
         String[][] cases = {
                 {"example", "digits", "--setting", "1:10"},
@@ -55,6 +67,12 @@ class CliExampleTest {
                 {"example", "iris", "--sigma", "-1"},
                 {"example", "iris", "--steps", "-3"},
                 {"example", "iris", "--learning-rate", "0"},
+                {"example", "wgan", "--steps", "0"},
+                {"example", "wgan", "--points", "1"},
+                {"example", "wgan", "--hidden", "0"},
+                {"example", "wgan", "--lambda", "-10"},
+                {"example", "wgan", "--learning-rate", "nan"},
+                {"example", "wgan", "--points", "many"},
         };
         for (String[] args : cases) {
             CliTest.Run r = CliTest.jot(args);
