@@ -81,7 +81,12 @@ public final class WganExample {
             }
         }
 
-        /** The default run: seed 1, 300 points each, 3000 steps, 64 hidden units, learning rate 2e-3, λ = 10. */
+        /**
+         * The default run: seed 1, 300 points each, 3000 steps, 64 hidden units, learning rate 2e-3, λ = 10.
+         *
+         * @param outputDir where the picture goes, or null for no picture
+         * @return the default configuration
+         */
         public static Config defaults(Path outputDir) {
             return new Config(1, 300, 3000, 64, 2e-3, 10, outputDir);
         }
@@ -97,7 +102,7 @@ public final class WganExample {
      * @param seconds  wall time since the start of the training
      */
     public record Row(int step, double estimate, double exact, double penalty, double seconds) {
-        /** (estimate − exact)/exact. */
+        /** {@return the relative gap (estimate − exact)/exact} */
         public double gap() {
             return (estimate - exact) / exact;
         }
@@ -116,7 +121,7 @@ public final class WganExample {
             rows = List.copyOf(rows);
         }
 
-        /** The last row. */
+        /** {@return the last row} */
         public Row last() {
             return rows.get(rows.size() - 1);
         }
@@ -142,6 +147,9 @@ public final class WganExample {
      * the steps: step, the critic's estimate, the exact W1, the relative gap, the penalty, seconds), and
      * writes the picture.
      *
+     * @param c what to run
+     * @param progress where the table goes (not null)
+     * @return the exact W1, the table and the picture's path (null without an output directory)
      * @throws java.io.UncheckedIOException if the picture cannot be written
      */
     public static Result run(Config c, PrintWriter progress) {
