@@ -265,4 +265,42 @@ public final class ScalarKernels implements SinkhornKernels {
             }
         }
     }
+
+    @Override
+    public void kernelRowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] s, int sOffset, float[] t) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            float sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += k.getAtIndex(F32, base + j) * w[j];
+            }
+            s[sOffset + r] = sum;
+            float c = sum > 0 ? (float) (a[sOffset + r] / sum) : 0f;
+            if (c == 0 || !Float.isFinite(c)) {
+                continue;
+            }
+            for (int j = 0; j < cols; j++) {
+                t[j] += c * k.getAtIndex(F32, base + j);
+            }
+        }
+    }
+
+    @Override
+    public void kernelRowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] s, int sOffset, double[] t) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += k.getAtIndex(F64, base + j) * w[j];
+            }
+            s[sOffset + r] = sum;
+            double c = sum > 0 ? a[sOffset + r] / sum : 0;
+            if (c == 0 || !Double.isFinite(c)) {
+                continue;
+            }
+            for (int j = 0; j < cols; j++) {
+                t[j] += c * k.getAtIndex(F64, base + j);
+            }
+        }
+    }
 }

@@ -261,4 +261,65 @@ public interface SinkhornKernels {
      * @param out the column sums, added to in place
      */
     void columnAxpyF64(MemorySegment w, int rows, int cols, double[] u, int uOffset, int uStride, double[] out);
+
+    // ---- stored-kernel sweeps (Schmitzer's absorbed scalings; see dev.jot.sinkhorn.KernelLoop) ----
+
+    /**
+     * The Gibbs kernel of an f32 cost tile at absorbed potentials: out_rj = exp(rowH[rowOffset + r] + colH_j −
+     * invEps·C_rj), the exponent formed in f64 (it is a difference of large terms), the exponential rounded
+     * to f32, and exactly 0 below 1e-25 (e^−57.5): no subnormal entry, and none of its products with the
+     * scalings, ever reaches the arithmetic (subnormal operands cost x86 cores a hundred cycles each).
+     *
+     * @param cost the costs C, f32, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns
+     * @param rowH the row terms f~_r/ε, read from index {@code rowOffset}
+     * @param rowOffset the index in {@code rowH} of the tile's first row
+     * @param colH the column terms g~_j/ε
+     * @param invEps 1/ε
+     * @param out receives the f32 kernel tile, rows × cols row-major
+     */
+    default void gibbsTileF32(MemorySegment cost, int rows, int cols, double[] rowH, int rowOffset, double[] colH, double invEps,
+                              MemorySegment out) {
+        for (int r = 0; r < rows; r++) {
+            double h = rowH[rowOffset + r];
+            long base = (long) r * cols;
+            for (int j = 0; j < cols; j++) {
+                double z = h + colH[j] - invEps * cost.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, base + j);
+                out.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, base + j, z < -57.5 ? 0f : (float) Math.exp(z));
+            }
+        }
+    }
+
+    /**
+     * One stored-kernel row step over a stripe of the f32 kernel K (rows × cols, row-major): for each row r,
+     * s[sOffset + r] = Σ_j K_rj·w_j (the f update's sum, w = b·v), then with c_r = a[sOffset + r] / s_r (0 when
+     * s_r is not positive, or c_r overflows f32), the column sums of the g update that follows,
+     * t_j += c_r·K_rj, while the row is in cache. {@code t} holds the stripe's own sums (in f32: a stripe is
+     * at most 64 rows deep).
+     *
+     * @param k the kernel stripe, f32
+     * @param rows the number of rows in the stripe
+     * @param cols the number of columns
+     * @param w the column scalings b_j·v_j
+     * @param a the row weights, read from index {@code sOffset}
+     * @param s receives the row sums, from index {@code sOffset}
+     * @param sOffset the index of the stripe's first row in {@code a} and {@code s}
+     * @param t the stripe's column sums, added to
+     */
+    void kernelRowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] s, int sOffset, float[] t);
+
+    /**
+     * {@link #kernelRowStepF32} on an f64 kernel stripe, with f64 column sums.
+     *
+     * @param k the kernel stripe, f64
+     * @param rows the number of rows in the stripe
+     * @param cols the number of columns
+     * @param w the column scalings b_j·v_j
+     * @param a the row weights, read from index {@code sOffset}
+     * @param s receives the row sums, from index {@code sOffset}
+     * @param sOffset the index of the stripe's first row in {@code a} and {@code s}
+     * @param t the stripe's column sums, added to
+     */
+    void kernelRowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] s, int sOffset, double[] t);
 }

@@ -355,7 +355,7 @@ public final class Sinkhorn {
      * Runs the loop until the row marginal error is at most {@code tol} or {@code limit} iterations are
      * done. The error of the current state falls out of the f update, so a converged state is kept as it is.
      */
-    private static void iterate(SinkhornIterator it, int limit, double tol, int checkEvery, boolean symmetric) {
+    static void iterate(SinkhornIterator it, int limit, double tol, int checkEvery, boolean symmetric) {
         while (it.iterations() < limit) {
             if (!(symmetric ? it.symmetricUpdate() : it.updateF())) {
                 return;
@@ -398,8 +398,47 @@ public final class Sinkhorn {
         final int checkEvery = options.checkEvery();
         final double tol = options.tolerance();
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, b, options, t0)) {
-            runSchedule(it, geometry, options, false);
-            return it.result();
+            if (!KernelLoop.applies(geometry, options)) {
+                runSchedule(it, geometry, options, false);
+                return it.result();
+            }
+            return kernelSolve(it, geometry, options);
         }
+    }
+
+    /**
+     * The ε schedule with stored-kernel iterations at the target ε ({@link KernelLoop}); intermediate ε of an
+     * annealing schedule in the log domain. The kernel iterations end at the tolerance (or give up); the log
+     * domain then checks the state and goes on if its error is above the tolerance, and gives the result.
+     */
+    private static SinkhornResult kernelSolve(SinkhornIterator it, Geometry geometry, SinkhornOptions options) {
+        double[] schedule = schedule(geometry, options);
+        int[] spent = new int[schedule.length];
+        int absorptions = 0, fallbacks = 0;
+        boolean fellBack = false;
+        for (int level = 0; level < schedule.length; level++) {
+            boolean last = level == schedule.length - 1;
+            it.setEpsilon(schedule[level]);
+            int start = it.iterations();
+            if (!last) {
+                iterate(it, Math.min(options.maxIterations(), start + 100), Math.sqrt(options.tolerance()), options.checkEvery(), false);
+            } else {
+                try (KernelLoop loop = new KernelLoop(geometry, options.kernels(), options.threads(), it.weightsA(), it.weightsB(),
+                        schedule[level])) {
+                    loop.run(it, options.maxIterations(), options.tolerance(), options.checkEvery());
+                    absorptions = loop.absorptions();
+                    fallbacks = loop.fallbacks();
+                    fellBack = loop.fellBack();
+                }
+                int before = it.iterations();
+                iterate(it, options.maxIterations(), options.tolerance(), options.checkEvery(), false);
+                fellBack |= it.iterations() > before;
+            }
+            spent[level] = it.iterations() - start;
+        }
+        if (schedule.length > 1) {
+            it.annealing(schedule, spent);
+        }
+        return new SinkhornResult(it.result(), fellBack ? "kernel+log" : "kernel", absorptions, fallbacks);
     }
 }

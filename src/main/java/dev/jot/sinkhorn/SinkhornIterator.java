@@ -323,6 +323,26 @@ public final class SinkhornIterator implements AutoCloseable {
         colLseCurrent = false;
     }
 
+    /**
+     * Takes over potentials computed elsewhere (the stored-kernel loop) and the iterations spent on them;
+     * the sweeps' cached log-sum-exps no longer belong to them.
+     */
+    void adopt(double[] f, double[] g, int iterations) {
+        System.arraycopy(f, 0, this.f, 0, n);
+        System.arraycopy(g, 0, this.g, 0, m);
+        this.iterations = iterations;
+        java.util.Arrays.fill(rowLse, Double.NaN);
+        java.util.Arrays.fill(colLse, Double.NaN);
+        rowLseCurrent = false;
+        colLseCurrent = false;
+        colPending = false;
+    }
+
+    /** {@return the geometry iterated on} */
+    Geometry geometry() {
+        return geometry;
+    }
+
     /** Records the iterations spent at each ε of an annealing schedule, for the result. */
     void annealing(double[] epsilons, int[] iterations) {
         levelEpsilons = epsilons.clone();

@@ -22,11 +22,13 @@ public final class SinkhornOptions {
     private final Boolean matrixFree;
     private final double annealFactor;
     private final String backend;
+    private final String sweeps;
 
     private SinkhornOptions(double epsilon, int maxIterations, double tolerance, int checkEvery,
                             Precision precision, int threads, SinkhornKernels kernels, Boolean matrixFree,
-                            double annealFactor, String backend) {
+                            double annealFactor, String backend, String sweeps) {
         this.backend = backend;
+        this.sweeps = sweeps;
         this.matrixFree = matrixFree;
         this.annealFactor = annealFactor;
         this.epsilon = epsilon;
@@ -48,7 +50,7 @@ public final class SinkhornOptions {
      */
     public static SinkhornOptions epsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
-                Runtime.getRuntime().availableProcessors(), null, null, 0, null);
+                Runtime.getRuntime().availableProcessors(), null, null, 0, null, "log");
     }
 
     private static double checkEpsilon(double epsilon) {
@@ -66,7 +68,7 @@ public final class SinkhornOptions {
      * @throws IllegalArgumentException if ε is not positive and finite
      */
     public SinkhornOptions withEpsilon(double epsilon) {
-        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
+        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
     }
 
     /**
@@ -80,7 +82,7 @@ public final class SinkhornOptions {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
     }
 
     /**
@@ -95,7 +97,7 @@ public final class SinkhornOptions {
         if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
             throw new IllegalArgumentException("tolerance must be non-negative and finite, got " + tolerance);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
     }
 
     /**
@@ -109,7 +111,7 @@ public final class SinkhornOptions {
         if (k < 1) {
             throw new IllegalArgumentException("checkEvery must be at least 1, got " + k);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor, backend);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
     }
 
     /**
@@ -120,7 +122,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withPrecision(Precision precision) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery,
-                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor, backend);
+                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor, backend, sweeps);
     }
 
     /**
@@ -134,7 +136,7 @@ public final class SinkhornOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
     }
 
     /**
@@ -145,7 +147,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withKernels(SinkhornKernels kernels) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads,
-                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor, backend);
+                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor, backend, sweeps);
     }
 
     /**
@@ -157,7 +159,7 @@ public final class SinkhornOptions {
      * @return a copy with that choice (overriding the default's size rule)
      */
     public SinkhornOptions withMatrixFree(boolean matrixFree) {
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
     }
 
     /**
@@ -175,7 +177,7 @@ public final class SinkhornOptions {
         if (!(factor == 0 || (factor > 0 && factor < 1))) {
             throw new IllegalArgumentException("annealing factor must be in (0, 1), or 0 for none, got " + factor);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor, backend);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor, backend, sweeps);
     }
 
     /**
@@ -191,7 +193,36 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withBackend(String backend) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
-                annealFactor, dev.jot.kernel.Accelerators.normalize(Objects.requireNonNull(backend, "backend")));
+                annealFactor, dev.jot.kernel.Accelerators.normalize(Objects.requireNonNull(backend, "backend")), sweeps);
+    }
+
+    /**
+     * How a solve on a stored cost matrix sweeps it: {@code log} (the default: log-sum-exp sweeps, one
+     * exponential per cost entry and iteration), {@code kernel} (Schmitzer's stabilized scaling: the Gibbs
+     * kernel at absorbed potentials is stored once, each iteration is one pass of products over it, the
+     * scalings are absorbed into the potentials when they leave a safe range, and a row or column whose sums
+     * underflow sends the iteration back to the log domain; see {@code KernelLoop}) or {@code auto} (kernel
+     * sweeps where they apply and pay: a single solve on the CPU over a stored matrix of at least 2^16
+     * entries). Either way the result is computed from the final potentials by the log-domain sweeps, and a
+     * solve whose kernel iterations stop short of the tolerance goes on in the log domain. Batches,
+     * matrix-free costs and the devices use the log domain.
+     *
+     * @param sweeps {@code log}, {@code kernel} or {@code auto}
+     * @return a copy with that choice
+     * @throws IllegalArgumentException for another name
+     */
+    public SinkhornOptions withSweeps(String sweeps) {
+        String s = Objects.requireNonNull(sweeps, "sweeps").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!s.equals("log") && !s.equals("kernel") && !s.equals("auto")) {
+            throw new IllegalArgumentException("sweeps must be log, kernel or auto, got '" + sweeps + "'");
+        }
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
+                annealFactor, backend, s);
+    }
+
+    /** {@return the sweeps asked for: {@code log}, {@code kernel} or {@code auto}} */
+    public String sweeps() {
+        return sweeps;
     }
 
     /** {@return the backend: the one given, or {@code -Djot.backend}, or {@code cpu}} */
@@ -255,6 +286,6 @@ public final class SinkhornOptions {
     public String toString() {
         return "SinkhornOptions[epsilon=" + epsilon + ", maxIterations=" + maxIterations + ", tolerance=" + tolerance
                 + ", checkEvery=" + checkEvery + ", precision=" + precision + ", threads=" + threads
-                + ", kernels=" + kernels().name() + ", backend=" + backend() + "]";
+                + ", kernels=" + kernels().name() + ", backend=" + backend() + ", sweeps=" + sweeps + "]";
     }
 }

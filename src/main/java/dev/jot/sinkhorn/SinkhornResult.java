@@ -33,6 +33,9 @@ public final class SinkhornResult {
     private final int[] annealIterations;
     private final String backend;
     private final String device;
+    private final String sweeps;
+    private final int absorptions;
+    private final int fallbacks;
 
     SinkhornResult(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double epsilon,
                    double cost, double objective, double dualObjective, double marginalErrorA, double marginalErrorB,
@@ -59,6 +62,55 @@ public final class SinkhornResult {
         this.solveNanos = solveNanos;
         this.kernels = kernels;
         this.threads = threads;
+        this.sweeps = "log";
+        this.absorptions = 0;
+        this.fallbacks = 0;
+    }
+
+    /** A copy of {@code r} that records how its sweeps ran (see {@link SinkhornOptions#withSweeps}). */
+    SinkhornResult(SinkhornResult r, String sweeps, int absorptions, int fallbacks) {
+        this.geometry = r.geometry;
+        this.a = r.a;
+        this.b = r.b;
+        this.f = r.f;
+        this.g = r.g;
+        this.epsilon = r.epsilon;
+        this.cost = r.cost;
+        this.objective = r.objective;
+        this.dualObjective = r.dualObjective;
+        this.marginalErrorA = r.marginalErrorA;
+        this.marginalErrorB = r.marginalErrorB;
+        this.iterations = r.iterations;
+        this.converged = r.converged;
+        this.status = r.status;
+        this.solveNanos = r.solveNanos;
+        this.kernels = r.kernels;
+        this.threads = r.threads;
+        this.annealEpsilons = r.annealEpsilons;
+        this.annealIterations = r.annealIterations;
+        this.backend = r.backend;
+        this.device = r.device;
+        this.sweeps = sweeps;
+        this.absorptions = absorptions;
+        this.fallbacks = fallbacks;
+    }
+
+    /**
+     * {@return how the iterations swept the costs: {@code log}, {@code kernel} (stored-kernel iterations,
+     * then the log-domain result), or {@code kernel+log} (some iterations went back to the log domain)}
+     */
+    public String sweeps() {
+        return sweeps;
+    }
+
+    /** {@return how many times the kernel sweeps absorbed their scalings into the potentials (each rebuilds the kernel)} */
+    public int absorptions() {
+        return absorptions;
+    }
+
+    /** {@return how many kernel iterations were redone in the log domain because sums underflowed} */
+    public int fallbacks() {
+        return fallbacks;
     }
 
     /** {@return the number of source points (rows of the plan)} */

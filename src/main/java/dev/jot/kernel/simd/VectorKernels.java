@@ -587,4 +587,73 @@ public final class VectorKernels implements SinkhornKernels {
             out[j] += s;
         }
     }
+
+    @Override
+    public void kernelRowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] s, int sOffset, float[] t) {
+        final int bound = FS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Float.BYTES;
+            FloatVector acc0 = FloatVector.zero(FS), acc1 = FloatVector.zero(FS);
+            int j = 0;
+            for (; j + FL < bound; j += 2 * FL) {
+                acc0 = FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(FloatVector.fromArray(FS, w, j), acc0);
+                acc1 = FloatVector.fromMemorySegment(FS, k, base + (long) (j + FL) * Float.BYTES, ORDER)
+                        .fma(FloatVector.fromArray(FS, w, j + FL), acc1);
+            }
+            for (; j < bound; j += FL) {
+                acc0 = FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(FloatVector.fromArray(FS, w, j), acc0);
+            }
+            // lanes added in order (reduceLanes' order differs between compilation modes)
+            float sum = (float) VectorMath.sum(acc0.add(acc1));
+            for (j = bound; j < cols; j++) {
+                sum += k.get(F32, base + (long) j * Float.BYTES) * w[j];
+            }
+            s[sOffset + r] = sum;
+            float c = sum > 0 ? (float) (a[sOffset + r] / sum) : 0f;
+            if (c == 0 || !Float.isFinite(c)) {
+                continue;
+            }
+            final FloatVector cv = FloatVector.broadcast(FS, c);
+            for (j = 0; j < bound; j += FL) {
+                FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(cv, FloatVector.fromArray(FS, t, j)).intoArray(t, j);
+            }
+            for (j = bound; j < cols; j++) {
+                t[j] += c * k.get(F32, base + (long) j * Float.BYTES);
+            }
+        }
+    }
+
+    @Override
+    public void kernelRowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] s, int sOffset, double[] t) {
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Double.BYTES;
+            DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
+            int j = 0;
+            for (; j + DL < bound; j += 2 * DL) {
+                acc0 = DoubleVector.fromMemorySegment(DS, k, base + (long) j * Double.BYTES, ORDER).fma(DoubleVector.fromArray(DS, w, j), acc0);
+                acc1 = DoubleVector.fromMemorySegment(DS, k, base + (long) (j + DL) * Double.BYTES, ORDER)
+                        .fma(DoubleVector.fromArray(DS, w, j + DL), acc1);
+            }
+            for (; j < bound; j += DL) {
+                acc0 = DoubleVector.fromMemorySegment(DS, k, base + (long) j * Double.BYTES, ORDER).fma(DoubleVector.fromArray(DS, w, j), acc0);
+            }
+            double sum = VectorMath.sum(acc0.add(acc1));
+            for (j = bound; j < cols; j++) {
+                sum += k.get(F64, base + (long) j * Double.BYTES) * w[j];
+            }
+            s[sOffset + r] = sum;
+            double c = sum > 0 ? a[sOffset + r] / sum : 0;
+            if (c == 0 || !Double.isFinite(c)) {
+                continue;
+            }
+            final DoubleVector cv = DoubleVector.broadcast(DS, c);
+            for (j = 0; j < bound; j += DL) {
+                DoubleVector.fromMemorySegment(DS, k, base + (long) j * Double.BYTES, ORDER).fma(cv, DoubleVector.fromArray(DS, t, j)).intoArray(t, j);
+            }
+            for (j = bound; j < cols; j++) {
+                t[j] += c * k.get(F64, base + (long) j * Double.BYTES);
+            }
+        }
+    }
 }

@@ -1,0 +1,315 @@
+package dev.jot.sinkhorn;
+
+import dev.jot.data.Precision;
+import dev.jot.geometry.Geometry;
+import dev.jot.kernel.SinkhornKernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * Stored-kernel Sinkhorn iterations with absorption (Schmitzer, "Stabilized sparse scaling algorithms for
+ * entropy regularized transport problems", 2019), for one problem on a stored cost matrix.
+ *
+ * <p>The potentials are split as f = f~ + ε·log u and g = g~ + ε·log v. The kernel at the absorbed
+ * potentials, K~_ij = exp((f~_i + g~_j − C_ij)/ε), is stored once, in the problem's precision; an
+ * iteration is then u_i = 1 / Σ_j K~_ij·b_j·v_j and v_j = 1 / Σ_i a_i·u_i·K~_ij, the exact log-domain
+ * updates of f and g. Both products come out of one pass over K~: each stripe of at most 64 rows computes
+ * its rows' sums, then, with the row still in cache, adds a_i·u_i·K~_i to its own column sums, which are
+ * added in stripe order afterwards (so the result is the same on any number of threads). No exponential is
+ * evaluated in an iteration; POT's {@code sinkhorn_stabilized} is the unfused form of the same iteration.
+ *
+ * <p>Safety, so that the answer is always the log-domain one:
+ * <ul>
+ *   <li>when a scaling leaves [e^−L, e^L] (L = 23 in f32, 115 in f64) it is absorbed into the potentials
+ *       and K~ rebuilt there (one exponential per entry, as one log-domain sweep);</li>
+ *   <li>a row or column sum below the precision's safe range (1e-15 in f32, where kernel entries below
+ *       1e-25 are stored as 0; 1e-280 in f64), or not finite,
+ *       means its terms underflowed: the iteration is done in the log domain instead (a fallback), and K~
+ *       rebuilt at the log-domain potentials; when a freshly built kernel fails again, twice as many
+ *       log-domain iterations go first (far from the optimum, or at an ε small for the costs' spread, the
+ *       first iterations are the log domain's); after {@link #MAX_FALLBACKS} the solve stays there;</li>
+ *   <li>the stopping test uses the row marginal error of the current state, which falls out of the pass,
+ *       and the caller computes the result from the final potentials with the log-domain sweeps (then
+ *       goes on iterating there if that error is still above the tolerance).</li>
+ * </ul>
+ */
+final class KernelLoop implements AutoCloseable {
+    /** Rows per stripe (a stripe's f32 column sums are at most this deep). */
+    static final int STRIPE = 64;
+    /** Below this many entries {@code auto} keeps the log domain (the kernel's set-up does not pay). */
+    static final long AUTO_MIN_ENTRIES = 1L << 16;
+    /** After this many fallbacks the rest of the solve stays in the log domain. */
+    static final int MAX_FALLBACKS = 12;
+
+    private final Geometry geometry;
+    private final SinkhornKernels kernels;
+    private final int n;
+    private final int m;
+    private final boolean f32;
+    private final double eps;
+    private final double invEps;
+    private final double[] a;
+    private final double[] b;
+    private final double lo;
+    private final double logHi;
+    private final Arena arena;
+    private final MemorySegment k;
+    private final double[] ft;
+    private final double[] gt;
+    private final double[] u;
+    private final double[] v;
+    private final double[] s;
+    private final double[] colSum;
+    private final float[] wF;
+    private final double[] wD;
+    private final float[][] partF;
+    private final double[][] partD;
+    private final int stripes;
+    private final Team pool;
+    private int absorptions;
+    private int fallbacks;
+    private boolean fellBack;
+
+    /**
+     * Whether a solve with these options on this geometry runs kernel sweeps.
+     *
+     * @param geometry the costs
+     * @param options the options ({@code sweeps}, backend)
+     * @return true for {@code kernel} on a stored matrix on the CPU, and for {@code auto} when it also has at
+     *     least {@link #AUTO_MIN_ENTRIES} entries
+     */
+    static boolean applies(Geometry geometry, SinkhornOptions options) {
+        if (!geometry.materialized() || !"cpu".equals(options.backend())) {
+            return false;
+        }
+        return switch (options.sweeps()) {
+            case "kernel" -> true;
+            case "auto" -> (long) geometry.n() * geometry.m() >= AUTO_MIN_ENTRIES;
+            default -> false;
+        };
+    }
+
+    KernelLoop(Geometry geometry, SinkhornKernels kernels, int threads, double[] a, double[] b, double eps) {
+        this.geometry = geometry;
+        this.kernels = kernels;
+        n = geometry.n();
+        m = geometry.m();
+        f32 = geometry.precision() == Precision.F32;
+        this.eps = eps;
+        invEps = 1.0 / eps;
+        this.a = a;
+        this.b = b;
+        lo = f32 ? 1e-15 : 1e-280;
+        logHi = f32 ? 23 : 115;
+        arena = Arena.ofShared();
+        k = arena.allocate((long) n * m * geometry.precision().bytes(), 64);
+        ft = new double[n];
+        gt = new double[m];
+        u = new double[n];
+        v = new double[m];
+        s = new double[n];
+        colSum = new double[m];
+        stripes = (n + STRIPE - 1) / STRIPE;
+        wF = f32 ? new float[m] : null;
+        wD = f32 ? null : new double[m];
+        partF = f32 ? new float[stripes][m] : null;
+        partD = f32 ? null : new double[stripes][m];
+        pool = threads > 1 && (long) n * m >= (1L << 15) ? new Team(threads) : null;
+    }
+
+    int absorptions() {
+        return absorptions;
+    }
+
+    int fallbacks() {
+        return fallbacks;
+    }
+
+    /** Whether some iterations went back to the log domain. */
+    boolean fellBack() {
+        return fellBack;
+    }
+
+    private void forStripes(java.util.function.IntConsumer task) {
+        if (pool == null) {
+            for (int q = 0; q < stripes; q++) {
+                task.accept(q);
+            }
+        } else {
+            pool.run(stripes, task);
+        }
+    }
+
+    /** Absorbs the potentials (f, g) as f~, g~ (the scalings become 1) and rebuilds K~ there. */
+    private void rebuild(double[] f, double[] g) {
+        System.arraycopy(f, 0, ft, 0, n);
+        System.arraycopy(g, 0, gt, 0, m);
+        Arrays.fill(u, 1);
+        Arrays.fill(v, 1);
+        double[] rowH = new double[n], colH = new double[m];
+        for (int i = 0; i < n; i++) {
+            rowH[i] = ft[i] * invEps;
+        }
+        for (int j = 0; j < m; j++) {
+            colH[j] = gt[j] * invEps;
+        }
+        long rowBytes = (long) m * geometry.precision().bytes();
+        forStripes(q -> {
+            int r0 = q * STRIPE, rows = Math.min(STRIPE, n - r0);
+            MemorySegment cost = geometry.tile(false, r0, rows, null);
+            MemorySegment out = k.asSlice(r0 * rowBytes, rows * rowBytes);
+            if (f32) {
+                kernels.gibbsTileF32(cost, rows, m, rowH, r0, colH, invEps, out);
+            } else {
+                kernels.expTileF64(cost, rows, m, rowH, r0, colH, invEps, out);
+            }
+        });
+    }
+
+    /** One pass over K~: s = K~·(b∘v), and colSum = K~ᵀ·(a∘u') with u' = 1/s, stripe by stripe. */
+    private void pass() {
+        for (int j = 0; j < m; j++) {
+            if (f32) {
+                wF[j] = (float) (b[j] * v[j]);
+            } else {
+                wD[j] = b[j] * v[j];
+            }
+        }
+        long rowBytes = (long) m * geometry.precision().bytes();
+        forStripes(q -> {
+            int r0 = q * STRIPE, rows = Math.min(STRIPE, n - r0);
+            MemorySegment stripe = k.asSlice(r0 * rowBytes, rows * rowBytes);
+            if (f32) {
+                Arrays.fill(partF[q], 0f);
+                kernels.kernelRowStepF32(stripe, rows, m, wF, a, s, r0, partF[q]);
+            } else {
+                Arrays.fill(partD[q], 0.0);
+                kernels.kernelRowStepF64(stripe, rows, m, wD, a, s, r0, partD[q]);
+            }
+        });
+        // the stripes' column sums, added in stripe order per column (independent of the thread count)
+        Arrays.fill(colSum, 0);
+        for (int q = 0; q < stripes; q++) {
+            if (f32) {
+                float[] p = partF[q];
+                for (int j = 0; j < m; j++) {
+                    colSum[j] += p[j];
+                }
+            } else {
+                double[] p = partD[q];
+                for (int j = 0; j < m; j++) {
+                    colSum[j] += p[j];
+                }
+            }
+        }
+    }
+
+    /** f = f~ + ε·log u, into {@code out}. */
+    private void potentialF(double[] out) {
+        for (int i = 0; i < n; i++) {
+            out[i] = ft[i] + eps * Math.log(u[i]);
+        }
+    }
+
+    private void potentialG(double[] out) {
+        for (int j = 0; j < m; j++) {
+            out[j] = gt[j] + eps * Math.log(v[j]);
+        }
+    }
+
+    /**
+     * Iterates from the iterator's potentials at its ε until the row marginal error of the current state is
+     * at most {@code tol} (checked every {@code checkEvery} iterations), {@code limit} iterations are done,
+     * or the kernel sweeps give up; the iterator then holds the potentials (and any log-domain iterations).
+     *
+     * @param it the iterator (its potentials are the start, and receive the end)
+     * @param limit the iteration count to stop at
+     * @param tol the tolerance on ‖P·1 − a‖₁ (0: run to the limit)
+     * @param checkEvery how often to test the error
+     */
+    void run(SinkhornIterator it, int limit, double tol, int checkEvery) {
+        double[] f = it.f(), g = it.g();
+        int done = it.iterations();
+        rebuild(f, g);
+        boolean fresh = true;
+        int backoff = 1;
+        while (done < limit) {
+            pass();
+            boolean rowsOk = true;
+            for (int i = 0; i < n && rowsOk; i++) {
+                rowsOk = s[i] > lo && s[i] < Double.POSITIVE_INFINITY;
+            }
+            if (rowsOk && done > 0 && tol > 0 && done % checkEvery == 0) {
+                double err = 0;
+                for (int i = 0; i < n; i++) {
+                    if (a[i] > 0) {
+                        err += Math.abs(a[i] * (u[i] * s[i] - 1));
+                    }
+                }
+                if (err <= tol) {
+                    break;
+                }
+            }
+            boolean colsOk = rowsOk;
+            for (int j = 0; j < m && colsOk; j++) {
+                colsOk = colSum[j] > lo && colSum[j] < Double.POSITIVE_INFINITY;
+            }
+            if (!rowsOk || !colsOk) {
+                // sums underflowed (far from the optimum, or ε small for the costs' spread): iterations in the
+                // log domain, 1 the first time, twice as many after each failure of a fresh kernel, then the
+                // kernel again at their potentials
+                fallbacks++;
+                fellBack = true;
+                potentialF(f);
+                potentialG(g);
+                it.adopt(f, g, done);
+                int steps = fresh ? backoff : 1;
+                if (fresh) {
+                    backoff = Math.min(2 * backoff, 256);
+                }
+                int target = Math.min(limit, done + steps);
+                Sinkhorn.iterate(it, target, tol, checkEvery, false);
+                if (it.iterations() < target || fallbacks > MAX_FALLBACKS) {
+                    // converged (or failed) in the log domain, or the kernel keeps failing: the log domain from here
+                    return;
+                }
+                done = it.iterations();
+                f = it.f();
+                g = it.g();
+                rebuild(f, g);
+                fresh = true;
+                continue;
+            }
+            double worst = 0;
+            for (int i = 0; i < n; i++) {
+                u[i] = 1 / s[i];
+                worst = Math.max(worst, Math.abs(Math.log(u[i])));
+            }
+            for (int j = 0; j < m; j++) {
+                v[j] = 1 / colSum[j];
+                worst = Math.max(worst, Math.abs(Math.log(v[j])));
+            }
+            done++;
+            fresh = false;
+            if (worst > logHi) {
+                absorptions++;
+                potentialF(f);
+                potentialG(g);
+                rebuild(f, g);
+                fresh = true;
+            }
+        }
+        potentialF(f);
+        potentialG(g);
+        it.adopt(f, g, done);
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.close();
+        }
+        arena.close();
+    }
+}
