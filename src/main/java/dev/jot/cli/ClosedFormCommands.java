@@ -25,37 +25,6 @@ final class ClosedFormCommands {
     private ClosedFormCommands() {
     }
 
-    /** The two samples and their weights, spelled as in {@code jot solve}. */
-    static final class Samples {
-        @Option(names = "--x", paramLabel = "X", description = "source points, n x d (.npy or .csv)")
-        Path x;
-
-        @Option(names = "--y", paramLabel = "Y", description = "target points, m x d")
-        Path y;
-
-        @Option(names = "--a", paramLabel = "A", description = "source weights (default: uniform)")
-        Path a;
-
-        @Option(names = "--b", paramLabel = "B", description = "target weights (default: uniform)")
-        Path b;
-
-        Points x() throws IOException {
-            return SolveCommand.points("--x", require("--x", x));
-        }
-
-        Points y() throws IOException {
-            return SolveCommand.points("--y", require("--y", y));
-        }
-
-        Weights a() throws IOException {
-            return SolveCommand.weights("--a", a);
-        }
-
-        Weights b() throws IOException {
-            return SolveCommand.weights("--b", b);
-        }
-    }
-
     private static Path require(String option, Path p) {
         if (p == null) {
             throw new IllegalArgumentException("missing " + option);
@@ -81,22 +50,26 @@ final class ClosedFormCommands {
     /** {@code jot wasserstein1d}: W_p^p on the line (POT's {@code ot.wasserstein_1d}). */
     @Command(name = "wasserstein1d", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Exact optimal transport on the line for |x-y|^p (p >= 1): the quantile coupling, in "
-                    + "O((n + m) log(n + m)).", "value = W_p^p (POT's ot.wasserstein_1d), distance = W_p."})
+                    + "O((n + m) log(n + m)).", "value = W_p^p (POT's ot.wasserstein_1d), distance = W_p.",
+                    "--out-map writes the optimal (monotone) map at each source point (n x 1)."})
     static final class Wasserstein1d implements Callable<Integer> {
         @Mixin
-        Samples samples;
+        InputOptions.PointFiles points;
+
+        @Mixin
+        InputOptions.WeightFiles weights;
 
         @Option(names = "--p", paramLabel = "P", defaultValue = "1", description = "the exponent of |x-y|^p, at least 1; default: ${DEFAULT-VALUE}")
         double p;
 
-        @Option(names = "--plan", paramLabel = "FILE", description = "write the plan's nonzeros as a k x 3 array (row, column, mass)")
-        Path plan;
+        @Mixin
+        OutputOptions.SparsePlan plan;
 
-        @Option(names = "--out-map", paramLabel = "FILE", description = "write T(x_i), the optimal (monotone) map at each source point (n x 1)")
-        Path outMap;
+        @Mixin
+        OutputOptions.TransportMap outMap;
 
-        @Option(names = "--json", description = "print one JSON object")
-        boolean json;
+        @Mixin
+        OutputOptions.JsonFlag output;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -105,25 +78,17 @@ final class ClosedFormCommands {
         public Integer call() throws IOException {
             long t0 = System.nanoTime();
             double pp = checkedP(p);
-            double[] x = line("--x", samples.x()), y = line("--y", samples.y());
-            Weights wa = samples.a(), wb = samples.b();
+            double[] x = line("--x", points.x()), y = line("--y", points.y());
+            Weights wa = weights.a(), wb = weights.b();
             double[] a = wa == null ? null : wa.toArray(), b = wb == null ? null : wb.toArray();
             double value = OneDimensional.wasserstein(x, a, y, b, pp);
             OneDimensional.SparsePlan sp = OneDimensional.plan(x, a, y, b);
-            if (plan != null) {
-                double[] flat = new double[3 * sp.nonzeros()];
-                for (int k = 0; k < sp.nonzeros(); k++) {
-                    flat[3 * k] = sp.rows()[k];
-                    flat[3 * k + 1] = sp.cols()[k];
-                    flat[3 * k + 2] = sp.values()[k];
-                }
-                DataFiles.write(plan, NdArray.of(flat, sp.nonzeros(), 3));
-            }
-            if (outMap != null) {
-                DataFiles.write(outMap, NdArray.of(OneDimensional.map(x, a, y, b), x.length, 1));
+            plan.write(sp.nonzeros(), sp.rows(), sp.cols(), sp.values());
+            if (outMap.file != null) {
+                DataFiles.write(outMap.file, NdArray.of(OneDimensional.map(x, a, y, b), x.length, 1));
             }
             double ms = (System.nanoTime() - t0) / 1e6;
-            if (json) {
+            if (output.json) {
                 spec.commandLine().getOut().println(new Json().put("value", value).put("distance", Math.pow(value, 1 / pp))
                         .put("p", pp).put("plan_nonzeros", sp.nonzeros()).put("n", x.length).put("m", y.length)
                         .put("time_ms", ms).toString());
@@ -143,7 +108,10 @@ final class ClosedFormCommands {
                     + "ot.sliced_wasserstein_distance returns; its directions come from NumPy, ours from the seed)."})
     static final class SlicedCommand implements Callable<Integer> {
         @Mixin
-        Samples samples;
+        InputOptions.PointFiles points;
+
+        @Mixin
+        InputOptions.WeightFiles weights;
 
         @Option(names = "--p", paramLabel = "P", defaultValue = "2", description = "the exponent, at least 1; default: ${DEFAULT-VALUE}")
         double p;
@@ -154,8 +122,8 @@ final class ClosedFormCommands {
         @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "the directions' seed; default: ${DEFAULT-VALUE}")
         long seed;
 
-        @Option(names = "--json", description = "print one JSON object")
-        boolean json;
+        @Mixin
+        OutputOptions.JsonFlag output;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -167,10 +135,10 @@ final class ClosedFormCommands {
             if (projections < 1) {
                 throw new IllegalArgumentException("--projections must be at least 1, got " + projections);
             }
-            Points x = samples.x(), y = samples.y();
-            double value = Sliced.wassersteinPower(x, samples.a(), y, samples.b(), pp, projections, seed);
+            Points x = points.x(), y = points.y();
+            double value = Sliced.wassersteinPower(x, weights.a(), y, weights.b(), pp, projections, seed);
             double ms = (System.nanoTime() - t0) / 1e6;
-            if (json) {
+            if (output.json) {
                 spec.commandLine().getOut().println(new Json().put("value", value).put("distance", Math.pow(value, 1 / pp))
                         .put("p", pp).put("projections", projections).put("seed", seed).put("n", x.n()).put("m", y.n())
                         .put("d", x.d()).put("time_ms", ms).toString());
@@ -188,10 +156,14 @@ final class ClosedFormCommands {
             description = {"W_2 between Gaussians N(m1, S1) and N(m2, S2) in closed form (the Bures metric), and the "
                     + "optimal map T(x) = A x + c.", "Give the means and covariances (--mean1 --cov1 --mean2 --cov2), or "
                     + "samples (--x --y, optional weights) whose weighted means and covariances (divided by the total "
-                    + "weight) are used.", "value = W_2^2, distance = W_2."})
+                    + "weight) are used; with samples, --out-map writes T(x_i) at each source point (n x d).",
+                    "value = W_2^2, distance = W_2."})
     static final class Gaussian implements Callable<Integer> {
         @Mixin
-        Samples samples;
+        InputOptions.PointFiles points;
+
+        @Mixin
+        InputOptions.WeightFiles weights;
 
         @Option(names = "--mean1", paramLabel = "M1", description = "the source mean (d values)")
         Path mean1;
@@ -211,11 +183,11 @@ final class ClosedFormCommands {
         @Option(names = "--map-offset", paramLabel = "FILE", description = "write c (d) of the optimal map")
         Path mapOffset;
 
-        @Option(names = "--out-map", paramLabel = "FILE", description = "with --x: write T(x_i) for each source point (n x d)")
-        Path outMap;
+        @Mixin
+        OutputOptions.TransportMap outMap;
 
-        @Option(names = "--json", description = "print one JSON object")
-        boolean json;
+        @Mixin
+        OutputOptions.JsonFlag output;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -224,8 +196,7 @@ final class ClosedFormCommands {
         public Integer call() throws IOException {
             long t0 = System.nanoTime();
             boolean moments = mean1 != null || cov1 != null || mean2 != null || cov2 != null;
-            boolean points = samples.x != null || samples.y != null;
-            if (moments == points) {
+            if (moments == points.given()) {
                 throw new IllegalArgumentException(moments ? "give either --mean1 --cov1 --mean2 --cov2 or --x --y, not both"
                         : "missing input: give --mean1 --cov1 --mean2 --cov2, or samples --x --y");
             }
@@ -233,7 +204,7 @@ final class ClosedFormCommands {
             double[][] s1, s2;
             Points x = null;
             if (moments) {
-                if (samples.a != null || samples.b != null || outMap != null) {
+                if (weights.given() || outMap.file != null) {
                     throw new IllegalArgumentException("--a, --b and --out-map go with samples (--x --y), not with --mean1/--cov1");
                 }
                 m1 = vector("--mean1", require("--mean1", mean1));
@@ -241,10 +212,10 @@ final class ClosedFormCommands {
                 m2 = vector("--mean2", require("--mean2", mean2));
                 s2 = matrix("--cov2", require("--cov2", cov2));
             } else {
-                x = samples.x();
-                Points y = samples.y();
+                x = points.x();
+                Points y = points.y();
                 dev.jot.geometry.CostFunction.checkSameDimension(x, y);
-                Weights wa = samples.a(), wb = samples.b();
+                Weights wa = weights.a(), wb = weights.b();
                 m1 = mean(x, wa);
                 m2 = mean(y, wb);
                 s1 = covariance(x, wa, m1);
@@ -252,7 +223,7 @@ final class ClosedFormCommands {
             }
             double value = Gaussians.w2Squared(m1, s1, m2, s2);
             Gaussians.LinearMap map = null;
-            if (mapMatrix != null || mapOffset != null || outMap != null) {
+            if (mapMatrix != null || mapOffset != null || outMap.file != null) {
                 map = Gaussians.map(m1, s1, m2, s2);
                 int d = m1.length;
                 if (mapMatrix != null) {
@@ -265,18 +236,18 @@ final class ClosedFormCommands {
                 if (mapOffset != null) {
                     DataFiles.write(mapOffset, NdArray.of(map.c().clone(), d));
                 }
-                if (outMap != null) {
+                if (outMap.file != null) {
                     double[] xs = x.array().toDoubleArray(), t = new double[xs.length];
                     double[] xi = new double[d];
                     for (int i = 0; i < x.n(); i++) {
                         System.arraycopy(xs, i * d, xi, 0, d);
                         System.arraycopy(map.apply(xi), 0, t, i * d, d);
                     }
-                    DataFiles.write(outMap, NdArray.of(t, x.n(), d));
+                    DataFiles.write(outMap.file, NdArray.of(t, x.n(), d));
                 }
             }
             double ms = (System.nanoTime() - t0) / 1e6;
-            if (json) {
+            if (output.json) {
                 spec.commandLine().getOut().println(new Json().put("value", value).put("distance", Math.sqrt(value))
                         .put("d", m1.length).put("time_ms", ms).toString());
             } else {
@@ -287,7 +258,7 @@ final class ClosedFormCommands {
         }
 
         private static double[] vector(String option, Path file) throws IOException {
-            NdArray v = SolveCommand.read(option, file);
+            NdArray v = InputOptions.read(option, file);
             if (v.rank() != 1 && !(v.rank() == 2 && (v.shape(0) == 1 || v.shape(1) == 1))) {
                 throw new IllegalArgumentException(option + " " + file + ": a mean must be 1-D (d values), got shape "
                         + java.util.Arrays.toString(v.shape()));
@@ -296,7 +267,7 @@ final class ClosedFormCommands {
         }
 
         private static double[][] matrix(String option, Path file) throws IOException {
-            NdArray v = SolveCommand.read(option, file);
+            NdArray v = InputOptions.read(option, file);
             if (v.rank() != 2 || v.shape(0) != v.shape(1)) {
                 throw new IllegalArgumentException(option + " " + file + ": a covariance must be a square d x d matrix, got shape "
                         + java.util.Arrays.toString(v.shape()));

@@ -3,14 +3,12 @@ package dev.jot.cli;
 import dev.jot.data.DataFiles;
 import dev.jot.data.NdArray;
 import dev.jot.data.Points;
-import dev.jot.data.Precision;
 import dev.jot.data.Weights;
 import dev.jot.divergence.DivergenceResult;
 import dev.jot.divergence.Divergences;
 import dev.jot.divergence.Loss;
 import dev.jot.divergence.MmdKernel;
 import dev.jot.geometry.CostFunction;
-import dev.jot.kernel.Kernels;
 import dev.jot.sinkhorn.SinkhornOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jot divergence}: a Sinkhorn divergence, the Genevay loss or an MMD between two point clouds, with gradients. */
@@ -30,17 +29,11 @@ import picocli.CommandLine.Option;
                 "Files are .npy or .csv; the cost |x-y|^2 is not halved."})
 final class DivergenceCommand implements Callable<Integer> {
 
-    @Option(names = "--x", paramLabel = "X", required = true, description = "first point cloud, n x d")
-    Path x;
+    @Mixin
+    InputOptions.RequiredPointFiles points;
 
-    @Option(names = "--y", paramLabel = "Y", required = true, description = "second point cloud, m x d")
-    Path y;
-
-    @Option(names = "--a", paramLabel = "A", description = "weights of x (default: uniform)")
-    Path a;
-
-    @Option(names = "--b", paramLabel = "B", description = "weights of y (default: uniform)")
-    Path b;
+    @Mixin
+    InputOptions.WeightFiles weights;
 
     @Option(names = "--epsilon", paramLabel = "E", description = "regularisation epsilon > 0, in cost units (not for mmd)")
     Double epsilon;
@@ -53,31 +46,15 @@ final class DivergenceCommand implements Callable<Integer> {
             description = "for mmd: energy (-|x-y|), gaussian:<sigma> or laplacian:<sigma>; default: ${DEFAULT-VALUE}")
     String kernel;
 
-    @Option(names = "--cost", paramLabel = "COST", defaultValue = "sqeuclidean",
-            description = "sqeuclidean (|x-y|^2), euclidean or p=<p>; default: ${DEFAULT-VALUE}")
-    String cost;
+    @Mixin
+    InputOptions.Cost cost;
 
-    @Option(names = "--precision", paramLabel = "P", defaultValue = "f32", description = "f32 or f64 for the solves; default: ${DEFAULT-VALUE}")
-    String precision;
-
-    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "1000", description = "iteration limit per solve; default: ${DEFAULT-VALUE}")
-    int maxIter;
-
-    @Option(names = "--tol", paramLabel = "T", defaultValue = "1e-6", description = "marginal-error tolerance; default: ${DEFAULT-VALUE}")
-    double tol;
-
-    @Option(names = "--anneal", paramLabel = "F", description = "epsilon-annealing factor in (0, 1), e.g. 0.5 (default: none)")
-    Double anneal;
+    @Mixin
+    SolverOptions solver;
 
     @Option(names = "--unrolled", paramLabel = "L",
             description = "instead of solving to the tolerance, run exactly L iterations from g = 0 (f64) and differentiate through them")
     Integer unrolled;
-
-    @Option(names = "--threads", paramLabel = "K", description = "threads (default: all processors)")
-    Integer threads;
-
-    @Option(names = "--kernels", paramLabel = "K", description = "scalar or vector (default: vector where available)")
-    String kernels;
 
     @Option(names = "--grad-x", paramLabel = "FILE", description = "write the gradient with respect to x (n x d, f64) to this .npy file")
     Path gradX;
@@ -85,8 +62,8 @@ final class DivergenceCommand implements Callable<Integer> {
     @Option(names = "--grad-y", paramLabel = "FILE", description = "write the gradient with respect to y (m x d, f64) to this .npy file")
     Path gradY;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    OutputOptions.JsonFlag output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -95,10 +72,10 @@ final class DivergenceCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Loss l = Loss.parse(loss);
-        Points px = SolveCommand.points("--x", x), py = SolveCommand.points("--y", y);
-        Weights wa = SolveCommand.weights("--a", a);
-        Weights wb = SolveCommand.weights("--b", b);
-        CostFunction c = CostFunction.parse(cost);
+        Points px = points.x(), py = points.y();
+        Weights wa = weights.a();
+        Weights wb = weights.b();
+        CostFunction c = cost.function();
         boolean gradients = gradX != null || gradY != null;
         DivergenceResult r;
         if (l == Loss.MMD) {
@@ -110,17 +87,7 @@ final class DivergenceCommand implements Callable<Integer> {
             if (epsilon == null) {
                 throw new IllegalArgumentException("--epsilon is required for --loss " + l.label());
             }
-            SinkhornOptions o = SinkhornOptions.epsilon(epsilon).withMaxIterations(maxIter).withTolerance(tol)
-                    .withPrecision(Precision.parse(precision));
-            if (threads != null) {
-                o = o.withThreads(threads);
-            }
-            if (kernels != null) {
-                o = o.withKernels(Kernels.byName(kernels));
-            }
-            if (anneal != null) {
-                o = o.withAnnealing(anneal);
-            }
+            SinkhornOptions o = solver.options(epsilon);
             if (unrolled != null) {
                 r = Divergences.unrolled(px, wa, py, wb, c, epsilon, unrolled, l, o);
             } else {
@@ -133,7 +100,7 @@ final class DivergenceCommand implements Callable<Integer> {
         if (gradY != null && r.gradY() != null) {
             write(gradY, r.gradY(), py.n(), py.d());
         }
-        if (json) {
+        if (output.json) {
             double[] t = r.terms();
             out.println(new Json()
                     .put("value", r.value())
@@ -148,7 +115,7 @@ final class DivergenceCommand implements Callable<Integer> {
                     .put("m", py.n())
                     .put("d", px.d())
                     .put("epsilon", epsilon == null ? Double.NaN : epsilon)
-                    .put("precision", l == Loss.MMD || unrolled != null ? "f64" : Precision.parse(precision).toString())
+                    .put("precision", l == Loss.MMD || unrolled != null ? "f64" : solver.precision().toString())
                     .put("grad_x", gradX == null ? "" : gradX.toString())
                     .put("grad_y", gradY == null ? "" : gradY.toString())
                     .put("time_ms", r.millis())

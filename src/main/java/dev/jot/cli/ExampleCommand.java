@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,9 +36,8 @@ final class ExampleCommand implements Runnable {
                     + "loss (L iterations, m samples) for each epsilon and on a Gaussian MMD; prints Table 1 beside the "
                     + "paper's and draws the ellipses.")
     static final class Iris implements Callable<Integer> {
-        @Option(names = "--out", paramLabel = "DIR", defaultValue = "jot-examples",
-                description = "where the pictures (PNG) are written; default: ${DEFAULT-VALUE}")
-        Path out;
+        @Mixin
+        OutputOptions.Pictures pictures;
 
         @Option(names = "--epsilon", paramLabel = "E", split = ",", defaultValue = "1,0.1,0.001",
                 description = "the Sinkhorn losses' epsilons, comma-separated; default: ${DEFAULT-VALUE}")
@@ -80,10 +80,10 @@ final class ExampleCommand implements Runnable {
             for (double e : epsilons) {
                 settings.add(IrisExample.Setting.sinkhorn(e));
             }
-            IrisExample.Config c = new IrisExample.Config(seed, steps, samples, iterations, rate, settings, out);
+            IrisExample.Config c = new IrisExample.Config(seed, steps, samples, iterations, rate, settings, pictures.dir);
             o.printf(Locale.ROOT, "Iris (Fisher 1936; UCI, CC BY 4.0), 150 points, PCA to 3-D; %d ellipses with uniform density,"
                     + " centres from k-means, A = I at the start;%nAdam (rate %s), %d steps of m = %d samples, Sinkhorn loss with L = %d"
-                    + " iterations, cost |x-y|^2; pictures in %s%n%n", IrisExample.K, Json.repr(rate), steps, samples, iterations, out);
+                    + " iterations, cost |x-y|^2; pictures in %s%n%n", IrisExample.K, Json.repr(rate), steps, samples, iterations, pictures.dir);
             o.flush();
             IrisExample.run(c, o, f -> table(o, f));
             return 0;
@@ -111,9 +111,8 @@ final class ExampleCommand implements Runnable {
                     + "with the Sinkhorn loss on the 1797 8x8 digits, mini-batches of 200, for each (epsilon, L) setting; "
                     + "writes the generated digits on a 20x20 grid of latent points, rewritten every epoch.")
     static final class Digits implements Callable<Integer> {
-        @Option(names = "--out", paramLabel = "DIR", defaultValue = "jot-examples",
-                description = "where the pictures (PNG) are written; default: ${DEFAULT-VALUE}")
-        Path out;
+        @Mixin
+        OutputOptions.Pictures pictures;
 
         @Option(names = "--setting", paramLabel = "EPS:L:EPOCHS", split = ",",
                 description = "the (epsilon, L, epochs) settings, comma-separated; default: 1:10:100,0.1:100:25 (the paper's "
@@ -135,7 +134,7 @@ final class ExampleCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            DigitsExample.Config d = DigitsExample.Config.defaults(out);
+            DigitsExample.Config d = DigitsExample.Config.defaults(pictures.dir);
             List<DigitsExample.Setting> list = d.settings();
             if (settings != null) {
                 list = new ArrayList<>();
@@ -152,11 +151,11 @@ final class ExampleCommand implements Runnable {
                 }
             }
             DigitsExample.Config c = new DigitsExample.Config(seed == null ? d.seed() : seed, d.batch(),
-                    hidden == null ? d.hidden() : hidden, rate == null ? d.learningRate() : rate, list, out, d.pictureEvery());
+                    hidden == null ? d.hidden() : hidden, rate == null ? d.learningRate() : rate, list, pictures.dir, d.pictureEvery());
             o.printf(Locale.ROOT, "Digits (Alpaydin and Kaynak 1998; UCI, CC BY 4.0): 1797 images of 8x8 pixels in [0, 1];"
                     + " generator z in [0,1]^2 -> %d ReLU -> 64 sigmoid, Adam (rate %s), mini-batches of %d;%n"
                     + "loss: the Sinkhorn (Genevay) loss of L iterations, cost |x-y|^2; pictures in %s, rewritten every epoch%n%n",
-                    c.hidden(), Json.repr(c.learningRate()), c.batch(), out);
+                    c.hidden(), Json.repr(c.learningRate()), c.batch(), pictures.dir);
             o.flush();
             long t0 = System.nanoTime();
             List<Path> files = DigitsExample.run(c, o);
@@ -175,9 +174,8 @@ final class ExampleCommand implements Runnable {
                     + "(network simplex, cost |x-y|) every tenth of the steps, and draws the critic's level sets with the "
                     + "optimal plan (wgan.png).")
     static final class Wgan implements Callable<Integer> {
-        @Option(names = "--out", paramLabel = "DIR", defaultValue = "jot-examples",
-                description = "where the picture (PNG) is written; default: ${DEFAULT-VALUE}")
-        Path out;
+        @Mixin
+        OutputOptions.Pictures pictures;
 
         @Option(names = "--points", paramLabel = "N", description = "points in each sample set; default: 300")
         Integer points;
@@ -203,10 +201,10 @@ final class ExampleCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            WganExample.Config d = WganExample.Config.defaults(out);
+            WganExample.Config d = WganExample.Config.defaults(pictures.dir);
             WganExample.Config c = new WganExample.Config(seed == null ? d.seed() : seed, points == null ? d.points() : points,
                     steps == null ? d.steps() : steps, hidden == null ? d.hidden() : hidden,
-                    rate == null ? d.learningRate() : rate, lambda == null ? d.lambda() : lambda, out);
+                    rate == null ? d.learningRate() : rate, lambda == null ? d.lambda() : lambda, pictures.dir);
             o.printf(Locale.ROOT, "WGAN-GP critic between %d points of a 3-Gaussian mixture (real) and %d of a ring (fake), seed %d;%n"
                     + "critic 2 -> %d tanh -> %d tanh -> 1, Adam (rate %s), %d steps on all the points, lambda = %s;%n"
                     + "exact W1: network simplex, cost |x-y|, uniform weights%n%n",

@@ -4,7 +4,6 @@ import dev.jot.data.DataFiles;
 import dev.jot.data.Points;
 import dev.jot.data.Weights;
 import dev.jot.exact.GromovWasserstein;
-import dev.jot.geometry.CostFunction;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,32 +11,27 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jot gw}: entropic Gromov–Wasserstein between two point clouds, of any dimensions. */
 @Command(name = "gw", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Entropic Gromov-Wasserstein (square loss) between two point clouds, compared through their",
-                "own distance matrices, so x and y may have different dimensions. Files are .npy or .csv."})
+        description = {"Entropic Gromov-Wasserstein (square loss) between two point clouds, compared through their "
+                + "own distance matrices, so x and y may have different dimensions. Files are .npy or .csv.",
+                "--cost is the cost within each cloud; --epsilon regularises the inner transport problems."})
 final class GwCommand implements Callable<Integer> {
 
-    @Option(names = "--x", paramLabel = "X", required = true, description = "first point cloud, n x d1")
-    Path x;
+    @Mixin
+    InputOptions.RequiredPointFiles points;
 
-    @Option(names = "--y", paramLabel = "Y", required = true, description = "second point cloud, m x d2")
-    Path y;
+    @Mixin
+    InputOptions.WeightFiles weights;
 
-    @Option(names = "--a", paramLabel = "A", description = "weights of x (default: uniform)")
-    Path a;
+    @Mixin
+    SolverOptions.Epsilon epsilon;
 
-    @Option(names = "--b", paramLabel = "B", description = "weights of y (default: uniform)")
-    Path b;
-
-    @Option(names = "--epsilon", paramLabel = "E", required = true, description = "regularisation of the inner transport problems")
-    double epsilon;
-
-    @Option(names = "--cost", paramLabel = "COST", defaultValue = "sqeuclidean",
-            description = "the intra-space cost: sqeuclidean, euclidean or p=<p>; default: ${DEFAULT-VALUE}")
-    String cost;
+    @Mixin
+    InputOptions.Cost cost;
 
     @Option(names = "--max-iter", paramLabel = "N", defaultValue = "100", description = "outer iterations; default: ${DEFAULT-VALUE}")
     int maxIter;
@@ -48,8 +42,8 @@ final class GwCommand implements Callable<Integer> {
     @Option(names = "--plan", paramLabel = "FILE", description = "write the n x m coupling to this .npy file")
     Path plan;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    OutputOptions.JsonFlag output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,14 +51,15 @@ final class GwCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        Points px = SolveCommand.points("--x", x), py = SolveCommand.points("--y", y);
-        Weights wa = SolveCommand.weights("--a", a);
-        Weights wb = SolveCommand.weights("--b", b);
-        GromovWasserstein.Result r = GromovWasserstein.entropic(px, wa, py, wb, CostFunction.parse(cost), epsilon, maxIter, tol);
+        Points px = points.x(), py = points.y();
+        Weights wa = weights.a();
+        Weights wb = weights.b();
+        double eps = epsilon.epsilon;
+        GromovWasserstein.Result r = GromovWasserstein.entropic(px, wa, py, wb, cost.function(), eps, maxIter, tol);
         if (plan != null) {
             DataFiles.write(plan, r.plan());
         }
-        if (json) {
+        if (output.json) {
             out.println(new Json()
                     .put("value", r.value())
                     .put("converged", r.converged())
@@ -72,12 +67,12 @@ final class GwCommand implements Callable<Integer> {
                     .put("iterations", r.iterations())
                     .put("n", px.n())
                     .put("m", py.n())
-                    .put("epsilon", epsilon)
+                    .put("epsilon", eps)
                     .put("time_ms", r.millis())
                     .toString());
         } else {
             out.println(String.format(Locale.ROOT, "entropic Gromov-Wasserstein, n = %d (d = %d), m = %d (d = %d), epsilon = %s%n  value  %.10g%n  %s",
-                    px.n(), px.d(), py.n(), py.d(), epsilon, r.value(), r.status()));
+                    px.n(), px.d(), py.n(), py.d(), eps, r.value(), r.status()));
         }
         return 0;
     }

@@ -1,13 +1,15 @@
 package dev.jot.cli;
 
+import static dev.jot.cli.InputOptions.points;
+import static dev.jot.cli.InputOptions.read;
+import static dev.jot.cli.InputOptions.weights;
+
 import dev.jot.data.DataFiles;
 import dev.jot.data.NdArray;
 import dev.jot.data.Points;
-import dev.jot.data.Precision;
 import dev.jot.data.Weights;
 import dev.jot.geometry.CostFunction;
 import dev.jot.kernel.Accelerators;
-import dev.jot.kernel.Kernels;
 import dev.jot.geometry.DenseGeometry;
 import dev.jot.sinkhorn.BatchResult;
 import dev.jot.sinkhorn.Sinkhorn;
@@ -23,54 +25,30 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jot solve}: one balanced entropic transport problem from files. */
 @Command(name = "solve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Balanced entropic optimal transport: min <P,C> + epsilon*KL(P | a x b).",
-                "Give point clouds (--x, --y) or a cost matrix (--cost-matrix); files are .npy or .csv."})
+                "Give point clouds (--x, --y) or a cost matrix (--cost-matrix); files are .npy or .csv.",
+                "A batch: --x B x n x d and --y B x m x d, with --a B x n and --b B x m; or a ragged batch, "
+                        + "--x x0.npy,x1.npy,... and --y (and --a, --b) listing one file per problem; or one "
+                        + "--cost-matrix with --a B x n and --b B x m. A batch's outputs are stacked, the problem first.",
+                "--out-map writes the barycentric map T(x_i) = sum_j P_ij y_j / sum_j P_ij."})
 final class SolveCommand implements Callable<Integer> {
 
-    @Option(names = "--x", paramLabel = "X", description = "source points, n x d; a batch B x n x d; or a ragged batch x0.npy,x1.npy,...")
-    String x;
+    @Mixin
+    InputOptions input;
 
-    @Option(names = "--y", paramLabel = "Y", description = "target points, m x d; a batch B x m x d; or a list as for --x")
-    String y;
+    @Mixin
+    SolverOptions.Epsilon epsilon;
 
-    @Option(names = "--cost-matrix", paramLabel = "C", description = "a given n x m cost matrix (instead of --x/--y)")
-    Path costMatrix;
-
-    @Option(names = "--a", paramLabel = "A", description = "source weights (default: uniform); B x n for a batch; a list for a ragged batch")
-    String a;
-
-    @Option(names = "--b", paramLabel = "B", description = "target weights (default: uniform); B x m for a batch; a list for a ragged batch")
-    String b;
-
-    @Option(names = "--cost", paramLabel = "COST", defaultValue = "sqeuclidean",
-            description = "sqeuclidean (|x-y|^2, not halved), euclidean or p=<p> (|x-y|^p); default: ${DEFAULT-VALUE}")
-    String cost;
-
-    @Option(names = "--epsilon", paramLabel = "E", required = true, description = "regularisation epsilon > 0, in cost units")
-    double epsilon;
-
-    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "1000", description = "iteration limit; default: ${DEFAULT-VALUE}")
-    int maxIter;
-
-    @Option(names = "--tol", paramLabel = "T", defaultValue = "1e-6",
-            description = "tolerance on the L1 marginal error |P1 - a|; 0 runs exactly --max-iter iterations; default: ${DEFAULT-VALUE}")
-    double tol;
+    @Mixin
+    SolverOptions solver;
 
     @Option(names = "--check-every", paramLabel = "K", defaultValue = "1", description = "check the error every K iterations; default: ${DEFAULT-VALUE}")
     int checkEvery;
-
-    @Option(names = "--precision", paramLabel = "P", defaultValue = "f32", description = "f32 or f64; default: ${DEFAULT-VALUE}")
-    String precision;
-
-    @Option(names = "--threads", paramLabel = "K", description = "threads (default: all processors)")
-    Integer threads;
-
-    @Option(names = "--kernels", paramLabel = "K", description = "scalar or vector (default: vector where the JVM has the Vector API)")
-    String kernels;
 
     @Option(names = "--backend", paramLabel = "B",
             description = "where the sweeps run: cpu, opencl (the OpenCL device found at run time) or tornado "
@@ -82,11 +60,6 @@ final class SolveCommand implements Callable<Integer> {
                     + "(default: stored when it takes at most 1 GiB)")
     Boolean matrixFree;
 
-    @Option(names = "--anneal", paramLabel = "F",
-            description = "epsilon-annealing: start at the largest cost, multiply epsilon by F (0 < F < 1, e.g. 0.5) "
-                    + "down to --epsilon, keeping the potentials")
-    Double anneal;
-
     @Option(names = "--out-f", paramLabel = "FILE", description = "write the potential f (n; B x n for a batch), .npy or .csv")
     Path outF;
 
@@ -97,15 +70,14 @@ final class SolveCommand implements Callable<Integer> {
             description = "write the dense plan P (n x m; B x n x m); refused above 2^27 entries (write --out-map instead)")
     Path outPlan;
 
-    @Option(names = "--out-map", paramLabel = "FILE",
-            description = "write the barycentric map T(x_i) = sum_j P_ij y_j / sum_j P_ij (n x d; B x n x d); needs --y points")
-    Path outMap;
+    @Mixin
+    OutputOptions.TransportMap outMap;
 
     /** The most entries --out-plan writes (2^27: 1 GiB in f64); beyond it the map or applyPlan is the way. */
     static final long PLAN_LIMIT = 1L << 27;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    OutputOptions.JsonFlag output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -113,12 +85,12 @@ final class SolveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        boolean json = output.json;
         SinkhornOptions options = options();
-        if (costMatrix != null) {
-            if (x != null || y != null) {
-                throw new IllegalArgumentException("give either --cost-matrix or --x and --y, not both");
-            }
-            NdArray c = costMatrix("--cost-matrix", costMatrix);
+        // the files as given: each may hold one problem or a batch, or list one file per problem
+        String x = input.points.x, y = input.points.y, a = input.weights.a, b = input.weights.b;
+        if (input.byCostMatrix()) {
+            NdArray c = input.costMatrix();
             NdArray na = a == null ? null : read("--a", Path.of(a)), nb = b == null ? null : read("--b", Path.of(b));
             if ((na != null && na.rank() == 2 && na.shape(0) > 1) || (nb != null && nb.rank() == 2 && nb.shape(0) > 1)) {
                 // a batch of histogram pairs over one shared cost matrix
@@ -142,14 +114,11 @@ final class SolveCommand implements Callable<Integer> {
             out.println(json ? toJson(r) : summary(r));
             return 0;
         }
-        if (x == null || y == null) {
-            throw new IllegalArgumentException("missing input: give --x and --y (point clouds) or --cost-matrix");
-        }
         List<String> xf = files(x), yf = files(y);
         if (xf.size() != yf.size()) {
             throw new IllegalArgumentException("--x lists " + xf.size() + " files but --y lists " + yf.size());
         }
-        CostFunction c = CostFunction.parse(cost);
+        CostFunction c = input.cost.function();
         if (xf.size() > 1) {
             // a ragged batch: one file per problem
             List<String> af = a == null ? null : files(a), bf = b == null ? null : files(b);
@@ -209,13 +178,13 @@ final class SolveCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out-plan: the plan has " + planEntries + " entries, more than "
                     + PLAN_LIMIT + "; write the barycentric map (--out-map) instead, or use SinkhornResult.applyPlan from Java");
         }
-        if (outMap != null && ys == null) {
+        if (outMap.file != null && ys == null) {
             throw new IllegalArgumentException("--out-map needs target points (--y); with --cost-matrix there are none");
         }
         checkName("--out-f", outF);
         checkName("--out-g", outG);
         checkName("--out-plan", outPlan);
-        checkName("--out-map", outMap);
+        checkName("--out-map", outMap.file);
     }
 
     private static long planEntries(List<Points> xs, List<Points> ys) {
@@ -240,7 +209,7 @@ final class SolveCommand implements Callable<Integer> {
      * problem first (B x n, B x m, B x n x m, B x n x d).
      */
     private void writeOutputs(List<SinkhornResult> rs, List<Points> ys, boolean batch) throws IOException {
-        if (outF == null && outG == null && outPlan == null && outMap == null) {
+        if (outF == null && outG == null && outPlan == null && outMap.file == null) {
             return;
         }
         int count = rs.size(), n = rs.get(0).n(), m = rs.get(0).m();
@@ -272,7 +241,7 @@ final class SolveCommand implements Callable<Integer> {
             }
             DataFiles.write(outPlan, batch ? NdArray.of(flat, count, n, m) : NdArray.of(flat, n, m));
         }
-        if (outMap != null) {
+        if (outMap.file != null) {
             int d = ys.get(0).d(), empty = 0;
             double[] flat = new double[count * n * d];
             for (int k = 0; k < count; k++) {
@@ -282,10 +251,10 @@ final class SolveCommand implements Callable<Integer> {
                 }
                 System.arraycopy(t, 0, flat, k * n * d, n * d);
             }
-            DataFiles.write(outMap, batch ? NdArray.of(flat, count, n, d) : NdArray.of(flat, n, d));
+            DataFiles.write(outMap.file, batch ? NdArray.of(flat, count, n, d) : NdArray.of(flat, n, d));
             if (empty > 0) {
                 spec.commandLine().getErr().println("jot: --out-map: " + empty + " source point(s) of weight 0 move no mass; "
-                        + "their rows of " + outMap + " are NaN");
+                        + "their rows of " + outMap.file + " are NaN");
             }
         }
     }
@@ -360,83 +329,17 @@ final class SolveCommand implements Callable<Integer> {
         return sb.toString();
     }
 
+    /** The solver options of the command line: {@link SolverOptions}, then the options only {@code jot solve} has. */
     SinkhornOptions options() {
-        SinkhornOptions o = SinkhornOptions.epsilon(epsilon)
-                .withMaxIterations(maxIter)
-                .withTolerance(tol)
-                .withCheckEvery(checkEvery)
-                .withPrecision(Precision.parse(precision));
-        if (threads != null) {
-            o = o.withThreads(threads);
-        }
-        if (kernels != null) {
-            o = o.withKernels(Kernels.byName(kernels));
-        }
+        SinkhornOptions o = solver.options(epsilon.epsilon).withCheckEvery(checkEvery);
         if (matrixFree != null) {
             o = o.withMatrixFree(matrixFree);
-        }
-        if (anneal != null) {
-            o = o.withAnnealing(anneal);
         }
         if (backend != null) {
             o = o.withBackend(backend);
         }
         Accelerators.require(o.backend());
         return o;
-    }
-
-    static NdArray read(String option, Path file) throws IOException {
-        try {
-            return DataFiles.read(file);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Weights from an optional file (null: uniform); a file that is not 1-D is named in the message. */
-    static Weights weights(String option, Path file) throws IOException {
-        if (file == null) {
-            return null;
-        }
-        return weights(option, file, read(option, file));
-    }
-
-    /** The weights in an array read from a file (null: uniform); a file that is not 1-D is named in the message. */
-    static Weights weights(String option, Path file, NdArray w) {
-        if (w == null) {
-            return null;
-        }
-        try {
-            return Weights.of(w);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + " " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** A cost matrix from a file, which must hold a 2-D array (the message names the file otherwise). */
-    static NdArray costMatrix(String option, Path file) throws IOException {
-        NdArray c = read(option, file);
-        if (c.rank() != 2) {
-            throw new IllegalArgumentException(option + " " + file + ": the cost matrix must be 2-D (n x m), got shape "
-                    + java.util.Arrays.toString(c.shape()));
-        }
-        return c;
-    }
-
-    static Points points(String option, Path file) throws IOException {
-        return points(option, read(option, file));
-    }
-
-    static Points points(String option, NdArray arr) {
-        if (arr.rank() == 1) {
-            // a 1-D file is n points on the line
-            arr = NdArray.wrap(arr.segment(), arr.precision(), arr.shape(0), 1);
-        }
-        try {
-            return Points.of(arr);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
-        }
     }
 
     static String toJson(SinkhornResult r) {
