@@ -55,6 +55,12 @@ final class SolveCommand implements Callable<Integer> {
                     + "(builds with a TornadoVM SDK); default: -Djot.backend, else cpu")
     String backend;
 
+    @Option(names = "--sweeps", paramLabel = "S", defaultValue = "log",
+            description = "log (log-sum-exp sweeps), kernel (the Gibbs kernel stored at absorbed potentials: one pass of "
+                    + "products per iteration, back to the log domain where sums underflow) or auto (kernel for a single "
+                    + "stored matrix of at least 65536 entries); default: ${DEFAULT-VALUE}")
+    String sweeps;
+
     @Option(names = "--matrix-free", negatable = true,
             description = "compute costs tile by tile from the points instead of storing the n x m matrix "
                     + "(default: stored when it takes at most 1 GiB)")
@@ -331,7 +337,7 @@ final class SolveCommand implements Callable<Integer> {
 
     /** The solver options of the command line: {@link SolverOptions}, then the options only {@code jot solve} has. */
     SinkhornOptions options() {
-        SinkhornOptions o = solver.options(epsilon.epsilon).withCheckEvery(checkEvery);
+        SinkhornOptions o = solver.options(epsilon.epsilon).withCheckEvery(checkEvery).withSweeps(sweeps);
         if (matrixFree != null) {
             o = o.withMatrixFree(matrixFree);
         }
@@ -361,6 +367,9 @@ final class SolveCommand implements Callable<Integer> {
                 .put("threads", r.threads())
                 .put("backend", r.backend())
                 .put("device", r.device())
+                .put("sweeps", r.sweeps())
+                .put("absorptions", r.absorptions())
+                .put("fallbacks", r.fallbacks())
                 .put("solve_ms", r.solveMillis())
                 .raw("anneal", annealJson(r))
                 .toString();
@@ -384,13 +393,15 @@ final class SolveCommand implements Callable<Integer> {
                         + "  objective           %.10g   (<P,C> + epsilon*KL(P | a x b))%n"
                         + "  dual <a,f> + <b,g>  %.10g%n"
                         + "  marginal error      %.3g (a side), %.3g (b side)%n"
-                        + "  iterations          %d%s%n"
+                        + "  iterations          %d%s%s%n"
                         + "  %s%n"
                         + "  solve time          %.1f ms",
                 r.n(), r.m(), Json.repr(r.epsilon()), r.precision(),
                 r.backend().equals("cpu") ? r.kernels() + " kernels, " + r.threads() + " thread(s)" : r.backend() + " on " + r.device(),
                 r.cost(), r.objective(),
                 r.dualObjective(), r.marginalErrorA(), r.marginalErrorB(), r.iterations(),
+                r.sweeps().equals("log") ? "" : String.format(Locale.ROOT, "   (%s sweeps, %d absorptions, %d fallbacks)", r.sweeps(),
+                        r.absorptions(), r.fallbacks()),
                 r.annealEpsilons().length == 0 ? "" : "   (annealing, per epsilon: " + annealJson(r) + ")", r.status(), r.solveMillis());
     }
 }

@@ -591,21 +591,57 @@ public final class VectorKernels implements SinkhornKernels {
     @Override
     public void kernelRowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] s, int sOffset, float[] t) {
         final int bound = FS.loopBound(cols);
-        for (int r = 0; r < rows; r++) {
-            final long base = (long) r * cols * Float.BYTES;
-            FloatVector acc0 = FloatVector.zero(FS), acc1 = FloatVector.zero(FS);
-            int j = 0;
-            for (; j + FL < bound; j += 2 * FL) {
-                acc0 = FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(FloatVector.fromArray(FS, w, j), acc0);
-                acc1 = FloatVector.fromMemorySegment(FS, k, base + (long) (j + FL) * Float.BYTES, ORDER)
-                        .fma(FloatVector.fromArray(FS, w, j + FL), acc1);
-            }
-            for (; j < bound; j += FL) {
-                acc0 = FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(FloatVector.fromArray(FS, w, j), acc0);
+        final long rowBytes = (long) cols * Float.BYTES;
+        int r = 0;
+        // four rows at a time: one load of w serves four dot products, one load and store of t four axpys
+        for (; r + 4 <= rows; r += 4) {
+            final long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+            FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
+            for (int j = 0; j < bound; j += FL) {
+                long at = (long) j * Float.BYTES;
+                FloatVector wv = FloatVector.fromArray(FS, w, j);
+                s0 = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(wv, s0);
+                s1 = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(wv, s1);
+                s2 = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(wv, s2);
+                s3 = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(wv, s3);
             }
             // lanes added in order (reduceLanes' order differs between compilation modes)
-            float sum = (float) VectorMath.sum(acc0.add(acc1));
-            for (j = bound; j < cols; j++) {
+            float[] sum = {(float) VectorMath.sum(s0), (float) VectorMath.sum(s1), (float) VectorMath.sum(s2), (float) VectorMath.sum(s3)};
+            long[] base = {b0, b1, b2, b3};
+            float[] c = new float[4];
+            for (int q = 0; q < 4; q++) {
+                for (int j = bound; j < cols; j++) {
+                    sum[q] += k.get(F32, base[q] + (long) j * Float.BYTES) * w[j];
+                }
+                s[sOffset + r + q] = sum[q];
+                float cq = sum[q] > 0 ? (float) (a[sOffset + r + q] / sum[q]) : 0f;
+                c[q] = Float.isFinite(cq) ? cq : 0f;
+            }
+            final FloatVector c0 = FloatVector.broadcast(FS, c[0]), c1 = FloatVector.broadcast(FS, c[1]),
+                    c2 = FloatVector.broadcast(FS, c[2]), c3 = FloatVector.broadcast(FS, c[3]);
+            for (int j = 0; j < bound; j += FL) {
+                long at = (long) j * Float.BYTES;
+                FloatVector tv = FloatVector.fromArray(FS, t, j);
+                tv = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(c0, tv);
+                tv = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(c1, tv);
+                tv = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(c2, tv);
+                tv = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(c3, tv);
+                tv.intoArray(t, j);
+            }
+            for (int j = bound; j < cols; j++) {
+                for (int q = 0; q < 4; q++) {
+                    t[j] += c[q] * k.get(F32, base[q] + (long) j * Float.BYTES);
+                }
+            }
+        }
+        for (; r < rows; r++) {
+            final long base = r * rowBytes;
+            FloatVector acc = FloatVector.zero(FS);
+            for (int j = 0; j < bound; j += FL) {
+                acc = FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(FloatVector.fromArray(FS, w, j), acc);
+            }
+            float sum = (float) VectorMath.sum(acc);
+            for (int j = bound; j < cols; j++) {
                 sum += k.get(F32, base + (long) j * Float.BYTES) * w[j];
             }
             s[sOffset + r] = sum;
@@ -614,10 +650,10 @@ public final class VectorKernels implements SinkhornKernels {
                 continue;
             }
             final FloatVector cv = FloatVector.broadcast(FS, c);
-            for (j = 0; j < bound; j += FL) {
+            for (int j = 0; j < bound; j += FL) {
                 FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(cv, FloatVector.fromArray(FS, t, j)).intoArray(t, j);
             }
-            for (j = bound; j < cols; j++) {
+            for (int j = bound; j < cols; j++) {
                 t[j] += c * k.get(F32, base + (long) j * Float.BYTES);
             }
         }
@@ -626,20 +662,56 @@ public final class VectorKernels implements SinkhornKernels {
     @Override
     public void kernelRowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] s, int sOffset, double[] t) {
         final int bound = DS.loopBound(cols);
-        for (int r = 0; r < rows; r++) {
-            final long base = (long) r * cols * Double.BYTES;
-            DoubleVector acc0 = DoubleVector.zero(DS), acc1 = DoubleVector.zero(DS);
-            int j = 0;
-            for (; j + DL < bound; j += 2 * DL) {
-                acc0 = DoubleVector.fromMemorySegment(DS, k, base + (long) j * Double.BYTES, ORDER).fma(DoubleVector.fromArray(DS, w, j), acc0);
-                acc1 = DoubleVector.fromMemorySegment(DS, k, base + (long) (j + DL) * Double.BYTES, ORDER)
-                        .fma(DoubleVector.fromArray(DS, w, j + DL), acc1);
+        final long rowBytes = (long) cols * Double.BYTES;
+        int r = 0;
+        // four rows at a time: one load of w serves four dot products, one load and store of t four axpys
+        for (; r + 4 <= rows; r += 4) {
+            final long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+            DoubleVector s0 = DoubleVector.zero(DS), s1 = s0, s2 = s0, s3 = s0;
+            for (int j = 0; j < bound; j += DL) {
+                long at = (long) j * Double.BYTES;
+                DoubleVector wv = DoubleVector.fromArray(DS, w, j);
+                s0 = DoubleVector.fromMemorySegment(DS, k, b0 + at, ORDER).fma(wv, s0);
+                s1 = DoubleVector.fromMemorySegment(DS, k, b1 + at, ORDER).fma(wv, s1);
+                s2 = DoubleVector.fromMemorySegment(DS, k, b2 + at, ORDER).fma(wv, s2);
+                s3 = DoubleVector.fromMemorySegment(DS, k, b3 + at, ORDER).fma(wv, s3);
             }
-            for (; j < bound; j += DL) {
-                acc0 = DoubleVector.fromMemorySegment(DS, k, base + (long) j * Double.BYTES, ORDER).fma(DoubleVector.fromArray(DS, w, j), acc0);
+            double[] sum = {VectorMath.sum(s0), VectorMath.sum(s1), VectorMath.sum(s2), VectorMath.sum(s3)};
+            long[] base = {b0, b1, b2, b3};
+            double[] c = new double[4];
+            for (int q = 0; q < 4; q++) {
+                for (int j = bound; j < cols; j++) {
+                    sum[q] += k.get(F64, base[q] + (long) j * Double.BYTES) * w[j];
+                }
+                s[sOffset + r + q] = sum[q];
+                double cq = sum[q] > 0 ? a[sOffset + r + q] / sum[q] : 0;
+                c[q] = Double.isFinite(cq) ? cq : 0;
             }
-            double sum = VectorMath.sum(acc0.add(acc1));
-            for (j = bound; j < cols; j++) {
+            final DoubleVector c0 = DoubleVector.broadcast(DS, c[0]), c1 = DoubleVector.broadcast(DS, c[1]),
+                    c2 = DoubleVector.broadcast(DS, c[2]), c3 = DoubleVector.broadcast(DS, c[3]);
+            for (int j = 0; j < bound; j += DL) {
+                long at = (long) j * Double.BYTES;
+                DoubleVector tv = DoubleVector.fromArray(DS, t, j);
+                tv = DoubleVector.fromMemorySegment(DS, k, b0 + at, ORDER).fma(c0, tv);
+                tv = DoubleVector.fromMemorySegment(DS, k, b1 + at, ORDER).fma(c1, tv);
+                tv = DoubleVector.fromMemorySegment(DS, k, b2 + at, ORDER).fma(c2, tv);
+                tv = DoubleVector.fromMemorySegment(DS, k, b3 + at, ORDER).fma(c3, tv);
+                tv.intoArray(t, j);
+            }
+            for (int j = bound; j < cols; j++) {
+                for (int q = 0; q < 4; q++) {
+                    t[j] += c[q] * k.get(F64, base[q] + (long) j * Double.BYTES);
+                }
+            }
+        }
+        for (; r < rows; r++) {
+            final long base = r * rowBytes;
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int j = 0; j < bound; j += DL) {
+                acc = DoubleVector.fromMemorySegment(DS, k, base + (long) j * Double.BYTES, ORDER).fma(DoubleVector.fromArray(DS, w, j), acc);
+            }
+            double sum = VectorMath.sum(acc);
+            for (int j = bound; j < cols; j++) {
                 sum += k.get(F64, base + (long) j * Double.BYTES) * w[j];
             }
             s[sOffset + r] = sum;
@@ -648,10 +720,10 @@ public final class VectorKernels implements SinkhornKernels {
                 continue;
             }
             final DoubleVector cv = DoubleVector.broadcast(DS, c);
-            for (j = 0; j < bound; j += DL) {
+            for (int j = 0; j < bound; j += DL) {
                 DoubleVector.fromMemorySegment(DS, k, base + (long) j * Double.BYTES, ORDER).fma(cv, DoubleVector.fromArray(DS, t, j)).intoArray(t, j);
             }
-            for (j = bound; j < cols; j++) {
+            for (int j = bound; j < cols; j++) {
                 t[j] += c * k.get(F64, base + (long) j * Double.BYTES);
             }
         }
