@@ -6,7 +6,7 @@ stored-kernel sweeps (JMH, KernelSweepsBench: the difference between 60 and 10 i
 
 Needs Debian's python3-pot (run with /usr/bin/python3) and a built bench jar:
     apt-get install python3-pot
-    JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 mvn -B -q -Pbench package -DskipTests
+    JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 mvn -B -q -Pbench clean package -DskipTests
     /usr/bin/python3 bench/kernel_peers.py
 """
 import json
