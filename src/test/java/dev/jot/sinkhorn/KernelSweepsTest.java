@@ -179,6 +179,38 @@ class KernelSweepsTest {
     }
 
     @Test
+    void theVectorGibbsTileIsTheScalarOneToRounding() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Kernels.vector().isPresent(), "no vector kernels");
+        Random rnd = new Random(26);
+        int rows = 7, cols = 53;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment c = arena.allocate(4L * rows * cols), want = arena.allocate(4L * rows * cols),
+                    got = arena.allocate(4L * rows * cols);
+            for (int k = 0; k < rows * cols; k++) {
+                c.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k, (float) (3 * rnd.nextDouble()));
+            }
+            double[] rowH = new double[rows], colH = new double[cols];
+            for (int r = 0; r < rows; r++) {
+                rowH[r] = 40 * rnd.nextDouble() - 20;
+            }
+            for (int j = 0; j < cols; j++) {
+                colH[j] = 40 * rnd.nextDouble() - 20;
+            }
+            double invEps = 20;
+            Kernels.byName("scalar").gibbsTileF32(c, rows, cols, rowH, 0, colH, invEps, want);
+            Kernels.vector().get().gibbsTileF32(c, rows, cols, rowH, 0, colH, invEps, got);
+            int zeros = 0;
+            for (int k = 0; k < rows * cols; k++) {
+                float w = want.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k), g = got.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k);
+                zeros += w == 0 ? 1 : 0;
+                assertEquals(w, g, 2 * Math.ulp(w), "entry " + k);
+                assertTrue(w == 0 || w >= 1e-25f, "no entry below 1e-25 but 0: " + w);
+            }
+            assertTrue(zeros > 0 && zeros < rows * cols, "the tile has both flushed and kept entries: " + zeros);
+        }
+    }
+
+    @Test
     void scalarAndVectorKernelsAgreeAndAutoChoosesBySize() {
         Random rnd = new Random(25);
         Points x = cloud(rnd, 300, 0), y = cloud(rnd, 260, 0.1);
