@@ -18,6 +18,8 @@ import dev.jot.sinkhorn.SinkhornResult;
  * r.cost();       // <P, C> with C = |x - y|^2
  * r.objective();  // <P, C> + 0.1 * KL(P | a x b)
  * }</pre>
+ *
+ * <p>Thread-safe: every method may be called from any number of threads at once (each call owns its state; results are immutable).
  */
 public final class OT {
     private OT() {

@@ -27,6 +27,8 @@ import java.util.zip.ZipException;
  * a number is skipped); blank lines at the end are ignored. Numbers are decimal ({@code 1}, {@code -2.5e-3}),
  * or {@code nan}, {@code inf}, {@code -inf}, {@code infinity} in any case: rejecting non-finite values
  * is the solver's job.
+ *
+ * <p>Thread-safe: reading and writing different files from several threads is safe.
  */
 public final class Csv {
     private Csv() {

@@ -7,6 +7,8 @@ import java.util.Locale;
 /**
  * Reads and writes arrays in the format given by a file's extension: {@code .npy} ({@link Npy}), or
  * {@code .csv}, {@code .csv.gz}, {@code .txt}, {@code .txt.gz} ({@link Csv}).
+ *
+ * <p>Thread-safe: reading and writing different files from several threads is safe; a write is atomic (a temporary file moved into place).
  */
 public final class DataFiles {
     private DataFiles() {

@@ -27,6 +27,8 @@ import java.util.Map;
  * before anything is mapped: a malformed or hostile file gives a {@link DataFormatException}, never
  * an {@link OutOfMemoryError}. {@link #write} writes version 1.0 files, with the data aligned to
  * 64 bytes as NumPy does.
+ *
+ * <p>Thread-safe: reading and writing different files from several threads is safe; the arrays read share nothing with other calls.
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};

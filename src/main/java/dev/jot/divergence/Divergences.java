@@ -35,6 +35,8 @@ import java.util.Objects;
  * minimum, has no such formula, so its gradients come from the reverse pass through the iterations the
  * solve needs (plain iterations from g = 0 at the target ε, stopped when the potentials settle to the
  * tolerance), and its value is then that iterate's. Gradient sweeps run in f64 on one thread.
+ *
+ * <p>Thread-safe: every method may be called from any number of threads at once, sharing inputs; results are immutable.
  */
 public final class Divergences {
     private Divergences() {

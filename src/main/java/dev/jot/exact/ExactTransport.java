@@ -13,6 +13,8 @@ import java.util.Objects;
  * and Pᵀ·1 = b, by the network simplex ({@link NetworkSimplex}). The plan is a vertex: at most n + m − 1
  * nonzeros. Weights must have equal totals within 1e-6 relative (b is rescaled to a's total, as for
  * {@link Sinkhorn}).
+ *
+ * <p>Thread-safe: every method may be called from any number of threads at once, sharing inputs; results are immutable.
  */
 public final class ExactTransport {
     private ExactTransport() {

@@ -8,6 +8,8 @@ import java.util.Objects;
  * T(x) = m₂ + A·(x − m₁) with A = Σ₁^−½ (Σ₁^½ Σ₂ Σ₁^½)^½ Σ₁^−½. When Σ₁ and Σ₂ commute, the trace term
  * is ‖Σ₁^½ − Σ₂^½‖²_F. Matrix square roots come from a symmetric eigendecomposition (cyclic Jacobi),
  * accurate to about 1e-15 relative for well-conditioned d × d matrices.
+ *
+ * <p>Thread-safe: every method may be called from any number of threads at once (the arrays given are read, never written).
  */
 public final class Gaussians {
     private Gaussians() {

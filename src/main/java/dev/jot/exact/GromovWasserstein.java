@@ -23,6 +23,8 @@ import java.util.Objects;
  * its {@code gwggrad}, 2·L(T)): the values agree at equal ε. Before JOT 0.2 the inner cost was L(T), so
  * ε meant POT's ε/2.
  * Dense: O(n² + m²) memory and O(n²m + nm²) time per outer iteration.
+ *
+ * <p>Thread-safe: every method may be called from any number of threads at once (the cost matrices given are read, never written).
  */
 public final class GromovWasserstein {
     private GromovWasserstein() {

@@ -9,6 +9,8 @@ import java.util.Objects;
  * optimal map is T = G⁻¹∘F. Computed by sorting both samples and walking their cumulative weights
  * together (the north-west corner rule on sorted points), which also gives the plan (at most n + m − 1
  * nonzeros). Weights are normalised to sum 1.
+ *
+ * <p>Thread-safe: every method may be called from any number of threads at once (the arrays given are read, never written).
  */
 public final class OneDimensional {
     private OneDimensional() {

@@ -11,6 +11,8 @@ import java.util.SplittableRandom;
  * W_p^p between the projections ⟨θ, x⟩ and ⟨θ, y⟩, SW_p^p = E_θ W_p^p(θ#α, θ#β). Directions are drawn
  * from a seeded generator, so a seed gives the same value every time. POT's
  * {@code ot.sliced_wasserstein_distance} returns (SW_p^p)^(1/p); {@link #distance} does too.
+ *
+ * <p>Thread-safe: every method may be called from any number of threads at once; a seed gives the same directions in every thread.
  */
 public final class Sliced {
     private Sliced() {

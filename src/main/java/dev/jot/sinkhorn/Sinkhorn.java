@@ -21,6 +21,8 @@ import java.util.Objects;
  * exact; the row marginal error ‖P·1 − a‖₁ falls out of the next f sweep at no extra cost, and the
  * solver stops when it is at most the tolerance. Two final sweeps give the plan's marginals and
  * transport cost. No exponential can overflow: every exponent is a log-sum-exp shifted by its maximum.
+ *
+ * <p>Thread-safe: the static solvers may be called from any number of threads at once, sharing inputs (geometries, points and weights are read, never written); each solve owns its scratch and worker threads and gives the bits of a sequential solve. {@link SinkhornIterator} is not thread-safe.
  */
 public final class Sinkhorn {
     /** Relative difference of total masses accepted as equal (b is then rescaled to a's mass). */
