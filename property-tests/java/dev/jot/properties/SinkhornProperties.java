@@ -353,6 +353,37 @@ class SinkhornProperties {
         checkClose(factor * r.objective(), s.objective(), 1e-9, 1e-13 * scale, "objective scales with the factor");
     }
 
+    /**
+     * Stored-kernel sweeps ({@code withSweeps("kernel")}) reach the log domain's answer: the same plan (to
+     * 1e-9 in f64), cost and objective, and both converge, on small problems and on those large enough for
+     * the threaded sweeps; in f32 the cost to 1e-4.
+     */
+    @Property(seed = "20261201")
+    void kernelSweepsGiveTheLogDomainAnswer(@ForAll("problems") Problem p) {
+        SinkhornResult log = solve(p, F64.withTolerance(1e-10)), kernel = solve(p, F64.withTolerance(1e-10).withSweeps("kernel"));
+        checkConverged(log);
+        checkConverged(kernel);
+        check(kernel.sweeps().startsWith("kernel"), "sweeps " + kernel.sweeps());
+        check(maxPlanDiff(log, kernel) <= 1e-9, "max plan difference " + maxPlanDiff(log, kernel));
+        checkClose(log.cost(), kernel.cost(), 1e-7, 1e-12, "cost");
+        checkClose(log.objective(), kernel.objective(), 1e-7, 1e-12, "objective");
+        SinkhornOptions f32 = F64.withPrecision(Precision.F32).withTolerance(1e-5).withMaxIterations(20_000);
+        SinkhornResult log32 = solve(p, f32), kernel32 = solve(p, f32.withSweeps("kernel"));
+        check(log32.converged() == kernel32.converged(), "f32 converged: log " + log32.status() + ", kernel " + kernel32.status());
+        checkClose(log32.cost(), kernel32.cost(), 1e-4, 1e-6, "f32 cost");
+    }
+
+    /** The same on problems above the threshold of the threaded sweeps. */
+    @Property(seed = "20261202", tries = 5)
+    void kernelSweepsGiveTheLogDomainAnswerOnLargeProblems(@ForAll("largeProblems") Problem p) {
+        SinkhornResult log = solve(p, F64.withTolerance(1e-10).withThreads(2)),
+                kernel = solve(p, F64.withTolerance(1e-10).withThreads(2).withSweeps("kernel"));
+        checkConverged(log);
+        checkConverged(kernel);
+        check(maxPlanDiff(log, kernel) <= 1e-9, "max plan difference " + maxPlanDiff(log, kernel));
+        checkClose(log.cost(), kernel.cost(), 1e-7, 1e-12, "cost");
+    }
+
     /** Skips a property where the JVM cannot run the vector kernels (no jdk.incubator.vector). */
     public static final class RequiresVectorKernels implements SkipExecutionHook {
         @Override
