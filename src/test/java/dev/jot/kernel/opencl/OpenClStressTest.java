@@ -44,7 +44,10 @@ class OpenClStressTest {
         for (int sig : JVM_SIGNALS) {
             long now = SignalHandlers.current(sig);
             assertEquals(SignalHandlers.recorded(sig), now, "the handler of signal " + sig + " was replaced");
-            assertTrue(now > 1, "signal " + sig + " has no handler of the JVM's (" + now + ")");
+            // the faults are always the JVM's; SIGINT and SIGTERM may be ignored from the start (a background job)
+            if (sig == 11 || sig == 7 || sig == 8 || sig == 4) {
+                assertTrue(now > 1, "signal " + sig + " has no handler of the JVM's (" + now + ")");
+            }
         }
     }
 
