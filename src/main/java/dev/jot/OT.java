@@ -57,14 +57,14 @@ public final class OT {
      * Entropic OT with a given cost matrix (n × m, rows of equal length) and weights, in f64, like POT's
      * {@code ot.sinkhorn(a, b, M, reg)} with {@code method="sinkhorn_log"}.
      *
-     * @param a the source weights (n), not null
-     * @param b the target weights (m), not null, with a's total
+     * @param a the source weights (n), or {@code null} for uniform
+     * @param b the target weights (m), with a's total, or {@code null} for uniform
      * @param costMatrix the costs C, n rows of m entries
      * @param epsilon ε, positive and finite (POT's {@code reg})
      * @return the solve's result
      */
     public static SinkhornResult sinkhorn(double[] a, double[] b, double[][] costMatrix, double epsilon) {
-        return Sinkhorn.solve(DenseGeometry.of(costMatrix, Precision.F64), Weights.of(a), Weights.of(b),
+        return Sinkhorn.solve(DenseGeometry.of(costMatrix, Precision.F64), a == null ? null : Weights.of(a), b == null ? null : Weights.of(b),
                 SinkhornOptions.epsilon(epsilon).withPrecision(Precision.F64));
     }
 }

@@ -35,12 +35,13 @@ public enum Precision {
     /**
      * Parses {@code f32}/{@code float32}/{@code float} or {@code f64}/{@code float64}/{@code double}.
      *
-     * @param s the spelling (case ignored)
+     * @param s the spelling (case and surrounding blanks ignored)
      * @return the precision
      * @throws IllegalArgumentException if {@code s} names neither precision
      */
     public static Precision parse(String s) {
-        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+        java.util.Objects.requireNonNull(s, "precision");
+        return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "f32", "float32", "float" -> F32;
             case "f64", "float64", "double" -> F64;
             default -> throw new IllegalArgumentException("precision must be f32 or f64, got '" + s + "'");

@@ -128,9 +128,20 @@ public sealed interface CostFunction {
     /**
      * |x − y|^p.
      *
-     * @param p the exponent (not checked here: {@link CostFunction#power} checks it)
+     * @param p the exponent, positive and finite
      */
     record Power(double p) implements CostFunction {
+        /**
+         * Checks the exponent.
+         *
+         * @throws IllegalArgumentException if p is not positive and finite
+         */
+        public Power {
+            if (!(p > 0) || !Double.isFinite(p)) {
+                throw new IllegalArgumentException("cost exponent p must be positive and finite, got " + p);
+            }
+        }
+
         @Override
         public double cost(double[] x, int i, double[] y, int j, int d) {
             return fromSquaredDistance(SQUARED_EUCLIDEAN.cost(x, i, y, j, d));
