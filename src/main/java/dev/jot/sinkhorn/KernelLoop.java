@@ -52,7 +52,8 @@ final class KernelLoop implements AutoCloseable {
     private final double[] a;
     private final double[] b;
     private final double lo;
-    private final double logHi;
+    /** The scalings' safe range [1/scaleMax, scaleMax] (e^L); outside it they are absorbed. */
+    private final double scaleMax;
     private final Arena arena;
     private final MemorySegment k;
     private final double[] ft;
@@ -69,7 +70,6 @@ final class KernelLoop implements AutoCloseable {
     private final Team pool;
     private int absorptions;
     private int fallbacks;
-    private boolean fellBack;
 
     /**
      * Whether a solve with these options on this geometry runs kernel sweeps.
@@ -101,7 +101,7 @@ final class KernelLoop implements AutoCloseable {
         this.a = a;
         this.b = b;
         lo = f32 ? 1e-15 : 1e-280;
-        logHi = f32 ? 23 : 115;
+        scaleMax = Math.exp(f32 ? 23 : 115);
         arena = Arena.ofShared();
         k = arena.allocate((long) n * m * geometry.precision().bytes(), 64);
         ft = new double[n];
@@ -124,11 +124,6 @@ final class KernelLoop implements AutoCloseable {
 
     int fallbacks() {
         return fallbacks;
-    }
-
-    /** Whether some iterations went back to the log domain. */
-    boolean fellBack() {
-        return fellBack;
     }
 
     private void forStripes(java.util.function.IntConsumer task) {
@@ -260,7 +255,6 @@ final class KernelLoop implements AutoCloseable {
                 // log domain, 1 the first time, twice as many after each failure of a fresh kernel, then the
                 // kernel again at their potentials
                 fallbacks++;
-                fellBack = true;
                 potentialF(f);
                 potentialG(g);
                 it.adopt(f, g, done);
@@ -281,18 +275,19 @@ final class KernelLoop implements AutoCloseable {
                 fresh = true;
                 continue;
             }
-            double worst = 0;
+            // the sums are positive and finite here, so the scalings are too: compared with the range, no logarithm
+            boolean outside = false;
             for (int i = 0; i < n; i++) {
                 u[i] = 1 / s[i];
-                worst = Math.max(worst, Math.abs(Math.log(u[i])));
+                outside |= u[i] > scaleMax || u[i] * scaleMax < 1;
             }
             for (int j = 0; j < m; j++) {
                 v[j] = 1 / colSum[j];
-                worst = Math.max(worst, Math.abs(Math.log(v[j])));
+                outside |= v[j] > scaleMax || v[j] * scaleMax < 1;
             }
             done++;
             fresh = false;
-            if (worst > logHi) {
+            if (outside) {
                 absorptions++;
                 potentialF(f);
                 potentialG(g);

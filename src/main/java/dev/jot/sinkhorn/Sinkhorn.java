@@ -144,7 +144,7 @@ public final class Sinkhorn {
         long t0 = System.nanoTime();
         Geometry geometry = geometry(x, x, cost, options);
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, a, options, t0)) {
-            runSchedule(it, geometry, options, true);
+            runSchedule(it, geometry, options, true, null);
             return it.result();
         }
     }
@@ -335,22 +335,35 @@ public final class Sinkhorn {
     /**
      * Runs the ε schedule (just the target without annealing): each intermediate stage until the
      * marginal error is at most √tolerance or for 100 iterations, the last until the tolerance or the
-     * iteration limit; records the iterations per stage.
+     * iteration limit; records the iterations per stage. At the target ε, {@code kernel} (when not null)
+     * runs first ({@link KernelLoop}); the log domain then checks its state and goes on if the error is
+     * still above the tolerance.
+     *
+     * @return the log-domain iterations at the target ε
      */
-    private static void runSchedule(SinkhornIterator it, Geometry geometry, SinkhornOptions options, boolean symmetric) {
+    private static int runSchedule(SinkhornIterator it, Geometry geometry, SinkhornOptions options, boolean symmetric,
+                                   KernelLoop kernel) {
         double[] schedule = schedule(geometry, options);
         int[] spent = new int[schedule.length];
+        int logAtTarget = 0;
         for (int level = 0; level < schedule.length; level++) {
             boolean last = level == schedule.length - 1;
             it.setEpsilon(schedule[level]);
             int start = it.iterations();
             int limit = last ? options.maxIterations() : Math.min(options.maxIterations(), start + 100);
-            iterate(it, limit, last ? options.tolerance() : Math.sqrt(options.tolerance()), options.checkEvery(), symmetric);
+            double tol = last ? options.tolerance() : Math.sqrt(options.tolerance());
+            if (last && kernel != null) {
+                kernel.run(it, limit, tol, options.checkEvery());
+            }
+            int before = it.iterations();
+            iterate(it, limit, tol, options.checkEvery(), symmetric);
+            logAtTarget = it.iterations() - before;
             spent[level] = it.iterations() - start;
         }
         if (schedule.length > 1) {
             it.annealing(schedule, spent);
         }
+        return logAtTarget;
     }
 
     /**
@@ -401,7 +414,7 @@ public final class Sinkhorn {
         final double tol = options.tolerance();
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, b, options, t0)) {
             if (!KernelLoop.applies(geometry, options)) {
-                runSchedule(it, geometry, options, false);
+                runSchedule(it, geometry, options, false, null);
                 return it.result();
             }
             return kernelSolve(it, geometry, options);
@@ -410,37 +423,15 @@ public final class Sinkhorn {
 
     /**
      * The ε schedule with stored-kernel iterations at the target ε ({@link KernelLoop}); intermediate ε of an
-     * annealing schedule in the log domain. The kernel iterations end at the tolerance (or give up); the log
-     * domain then checks the state and goes on if its error is above the tolerance, and gives the result.
+     * annealing schedule in the log domain. The result records whether some iterations ran in the log
+     * domain ({@code kernel+log}), and the kernel's absorptions and fallbacks.
      */
     private static SinkhornResult kernelSolve(SinkhornIterator it, Geometry geometry, SinkhornOptions options) {
-        double[] schedule = schedule(geometry, options);
-        int[] spent = new int[schedule.length];
-        int absorptions = 0, fallbacks = 0;
-        boolean fellBack = false;
-        for (int level = 0; level < schedule.length; level++) {
-            boolean last = level == schedule.length - 1;
-            it.setEpsilon(schedule[level]);
-            int start = it.iterations();
-            if (!last) {
-                iterate(it, Math.min(options.maxIterations(), start + 100), Math.sqrt(options.tolerance()), options.checkEvery(), false);
-            } else {
-                try (KernelLoop loop = new KernelLoop(geometry, options.kernels(), options.threads(), it.weightsA(), it.weightsB(),
-                        schedule[level])) {
-                    loop.run(it, options.maxIterations(), options.tolerance(), options.checkEvery());
-                    absorptions = loop.absorptions();
-                    fallbacks = loop.fallbacks();
-                    fellBack = loop.fellBack();
-                }
-                int before = it.iterations();
-                iterate(it, options.maxIterations(), options.tolerance(), options.checkEvery(), false);
-                fellBack |= it.iterations() > before;
-            }
-            spent[level] = it.iterations() - start;
+        try (KernelLoop loop = new KernelLoop(geometry, options.kernels(), options.threads(), it.weightsA(), it.weightsB(),
+                options.epsilon())) {
+            int logAtTarget = runSchedule(it, geometry, options, false, loop);
+            String sweeps = loop.fallbacks() > 0 || logAtTarget > 0 ? "kernel+log" : "kernel";
+            return new SinkhornResult(it.result(), sweeps, loop.absorptions(), loop.fallbacks());
         }
-        if (schedule.length > 1) {
-            it.annealing(schedule, spent);
-        }
-        return new SinkhornResult(it.result(), fellBack ? "kernel+log" : "kernel", absorptions, fallbacks);
     }
 }
