@@ -7,6 +7,7 @@ import dev.jot.data.Weights;
 import dev.jot.exact.Gaussians;
 import dev.jot.exact.OneDimensional;
 import dev.jot.exact.Sliced;
+import dev.jot.sinkhorn.Sinkhorn;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -81,11 +82,12 @@ final class ClosedFormCommands {
             double[] x = line("--x", points.x()), y = line("--y", points.y());
             Weights wa = weights.a(), wb = weights.b();
             double[] a = wa == null ? null : wa.toArray(), b = wb == null ? null : wb.toArray();
-            double value = OneDimensional.wasserstein(x, a, y, b, pp);
+            // one quantile coupling serves the value, the plan and the map
             OneDimensional.SparsePlan sp = OneDimensional.plan(x, a, y, b);
+            double value = OneDimensional.cost(x, y, sp, pp);
             plan.write(sp.nonzeros(), sp.rows(), sp.cols(), sp.values());
             if (outMap.file != null) {
-                DataFiles.write(outMap.file, NdArray.of(OneDimensional.map(x, a, y, b), x.length, 1));
+                DataFiles.write(outMap.file, NdArray.of(OneDimensional.map(x.length, y, sp), x.length, 1));
             }
             double ms = (System.nanoTime() - t0) / 1e6;
             if (output.json) {
@@ -215,7 +217,8 @@ final class ClosedFormCommands {
                 x = points.x();
                 Points y = points.y();
                 dev.jot.geometry.CostFunction.checkSameDimension(x, y);
-                Weights wa = weights.a(), wb = weights.b();
+                double[] wa = Sinkhorn.checkProbabilities("a", weights.a(), x.n(), "n");
+                double[] wb = Sinkhorn.checkProbabilities("b", weights.b(), y.n(), "m");
                 m1 = mean(x, wa);
                 m2 = mean(y, wb);
                 s1 = covariance(x, wa, m1);
@@ -281,29 +284,9 @@ final class ClosedFormCommands {
             return s;
         }
 
-        private static double[] weightsOf(Points p, Weights w) {
-            double[] out = w == null ? new double[p.n()] : w.toArray();
-            if (out.length != p.n()) {
-                throw new IllegalArgumentException("the weights have " + out.length + " entries for " + p.n() + " points");
-            }
-            double total = 0;
-            for (int i = 0; i < out.length; i++) {
-                if (w == null) {
-                    out[i] = 1;
-                }
-                total += out[i];
-            }
-            if (!(total > 0) || !Double.isFinite(total)) {
-                throw new IllegalArgumentException("the weights must have a positive, finite total, got " + total);
-            }
-            for (int i = 0; i < out.length; i++) {
-                out[i] /= total;
-            }
-            return out;
-        }
-
-        private static double[] mean(Points p, Weights w) {
-            double[] wt = weightsOf(p, w), v = p.array().toDoubleArray();
+        /** The weighted mean of the points (weights summing to 1). */
+        private static double[] mean(Points p, double[] wt) {
+            double[] v = p.array().toDoubleArray();
             int d = p.d();
             double[] m = new double[d];
             for (int i = 0; i < p.n(); i++) {
@@ -314,8 +297,9 @@ final class ClosedFormCommands {
             return m;
         }
 
-        private static double[][] covariance(Points p, Weights w, double[] m) {
-            double[] wt = weightsOf(p, w), v = p.array().toDoubleArray();
+        /** The weighted covariance about m (weights summing to 1, so divided by the total weight). */
+        private static double[][] covariance(Points p, double[] wt, double[] m) {
+            double[] v = p.array().toDoubleArray();
             int d = p.d();
             double[][] s = new double[d][d];
             for (int i = 0; i < p.n(); i++) {

@@ -203,9 +203,10 @@ final class SolveCommand implements Callable<Integer> {
 
     private static void checkName(String option, Path file) {
         if (file != null) {
-            String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
-            if (!(name.endsWith(".npy") || name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".txt"))) {
-                throw new IllegalArgumentException(option + " " + file + ": unknown file type (use .npy or .csv)");
+            try {
+                DataFiles.checkType(file);
+            } catch (dev.jot.data.DataFormatException e) {
+                throw new IllegalArgumentException(option + " " + e.getMessage(), e);
             }
         }
     }
@@ -227,42 +228,52 @@ final class SolveCommand implements Callable<Integer> {
             }
         }
         if (outF != null) {
-            double[] flat = new double[count * n];
-            for (int k = 0; k < count; k++) {
-                System.arraycopy(rs.get(k).f(), 0, flat, k * n, n);
-            }
-            DataFiles.write(outF, batch ? NdArray.of(flat, count, n) : NdArray.of(flat, n));
+            writeStacked(outF, count, k -> rs.get(k).f(), batch, n);
         }
         if (outG != null) {
-            double[] flat = new double[count * m];
-            for (int k = 0; k < count; k++) {
-                System.arraycopy(rs.get(k).g(), 0, flat, k * m, m);
-            }
-            DataFiles.write(outG, batch ? NdArray.of(flat, count, m) : NdArray.of(flat, m));
+            writeStacked(outG, count, k -> rs.get(k).g(), batch, m);
         }
         if (outPlan != null) {
-            double[] flat = new double[Math.toIntExact((long) count * n * m)];
-            for (int k = 0; k < count; k++) {
-                System.arraycopy(rs.get(k).plan().toDoubleArray(), 0, flat, k * n * m, n * m);
-            }
-            DataFiles.write(outPlan, batch ? NdArray.of(flat, count, n, m) : NdArray.of(flat, n, m));
+            writeStacked(outPlan, count, k -> rs.get(k).plan().toDoubleArray(), batch, n, m);
         }
         if (outMap.file != null) {
-            int d = ys.get(0).d(), empty = 0;
-            double[] flat = new double[count * n * d];
-            for (int k = 0; k < count; k++) {
+            int d = ys.get(0).d();
+            int[] empty = {0};
+            writeStacked(outMap.file, count, k -> {
                 double[] t = barycentricMap(rs.get(k), ys.get(k));
                 for (int i = 0; i < n; i++) {
-                    empty += Double.isNaN(t[i * d]) ? 1 : 0;
+                    empty[0] += Double.isNaN(t[i * d]) ? 1 : 0;
                 }
-                System.arraycopy(t, 0, flat, k * n * d, n * d);
-            }
-            DataFiles.write(outMap.file, batch ? NdArray.of(flat, count, n, d) : NdArray.of(flat, n, d));
-            if (empty > 0) {
-                spec.commandLine().getErr().println("jot: --out-map: " + empty + " source point(s) of weight 0 move no mass; "
+                return t;
+            }, batch, n, d);
+            if (empty[0] > 0) {
+                spec.commandLine().getErr().println("jot: --out-map: " + empty[0] + " source point(s) of weight 0 move no mass; "
                         + "their rows of " + outMap.file + " are NaN");
             }
         }
+    }
+
+    /**
+     * Writes one array per problem, each of {@code shape}: alone, or for a batch stacked problem first
+     * (count x shape), filled one problem at a time.
+     */
+    private static void writeStacked(Path file, int count, java.util.function.IntFunction<double[]> part, boolean batch,
+                                     long... shape) throws IOException {
+        long size = 1;
+        for (long s : shape) {
+            size *= s;
+        }
+        double[] flat = new double[Math.toIntExact(count * size)];
+        for (int k = 0; k < count; k++) {
+            System.arraycopy(part.apply(k), 0, flat, (int) (k * size), (int) size);
+        }
+        long[] full = shape;
+        if (batch) {
+            full = new long[shape.length + 1];
+            full[0] = count;
+            System.arraycopy(shape, 0, full, 1, shape.length);
+        }
+        DataFiles.write(file, NdArray.of(flat, full));
     }
 
     /**

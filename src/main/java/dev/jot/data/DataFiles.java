@@ -60,6 +60,17 @@ public final class DataFiles {
         }
     }
 
+    /**
+     * Checks that a file's name says a format {@link #write} knows ({@code .npy}, {@code .csv},
+     * {@code .csv.gz}, {@code .txt}, {@code .txt.gz}), before anything is computed for it.
+     *
+     * @param file the file to write
+     * @throws DataFormatException if the extension is unknown
+     */
+    public static void checkType(Path file) {
+        npy(file);
+    }
+
     /** True for {@code .npy}, false for a CSV extension; throws for anything else. */
     private static boolean npy(Path file) {
         String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);

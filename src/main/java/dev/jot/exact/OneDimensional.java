@@ -44,10 +44,29 @@ public final class OneDimensional {
      *     overflows
      */
     public static double wasserstein(double[] x, double[] a, double[] y, double[] b, double p) {
+        checkP(p);
+        return cost(x, y, plan(x, a, y, b), p);
+    }
+
+    private static void checkP(double p) {
         if (!(p >= 1) || !Double.isFinite(p)) {
             throw new IllegalArgumentException("p must be at least 1 (a convex cost), got " + p);
         }
-        SparsePlan plan = plan(x, a, y, b);
+    }
+
+    /**
+     * The cost Σ P_ij |x_i − y_j|^p of a plan of these points, for callers that need the plan as well: with
+     * the plan from {@link #plan}, W_p^p.
+     *
+     * @param x the source points
+     * @param y the target points
+     * @param plan a plan between them, in their indices
+     * @param p the exponent, finite and at least 1
+     * @return the plan's cost
+     * @throws IllegalArgumentException for p &lt; 1, or a cost that overflows
+     */
+    public static double cost(double[] x, double[] y, SparsePlan plan, double p) {
+        checkP(p);
         double s = 0;
         for (int k = 0; k < plan.values.length; k++) {
             double d = Math.abs(x[plan.rows[k]] - y[plan.cols[k]]);
@@ -117,8 +136,20 @@ public final class OneDimensional {
      * @throws IllegalArgumentException for empty or non-finite points, or invalid weights
      */
     public static double[] map(double[] x, double[] a, double[] y, double[] b) {
-        SparsePlan plan = plan(x, a, y, b);
-        double[] t = new double[x.length], mass = new double[x.length];
+        return map(x.length, y, plan(x, a, y, b));
+    }
+
+    /**
+     * The barycentric map of a plan, T(x_i) = Σ_j P_ij y_j / Σ_j P_ij (NaN for a row without mass): with the
+     * plan from {@link #plan}, the monotone map.
+     *
+     * @param n the number of source points
+     * @param y the target points
+     * @param plan a plan from the n source points to y
+     * @return T(x_i) for each source point
+     */
+    public static double[] map(int n, double[] y, SparsePlan plan) {
+        double[] t = new double[n], mass = new double[n];
         for (int k = 0; k < plan.values.length; k++) {
             t[plan.rows[k]] += plan.values[k] * y[plan.cols[k]];
             mass[plan.rows[k]] += plan.values[k];
