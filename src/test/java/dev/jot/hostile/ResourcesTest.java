@@ -104,10 +104,8 @@ class ResourcesTest {
     void residentMemoryIsStableOverManySolves() throws Exception {
         Assumptions.assumeTrue(java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/self/status")), "no /proc (not Linux)");
         int solves = Integer.getInteger("jot.test.rssSolves", 100_000);
-        String javaExe = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder(javaExe, "-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch", "-cp", cp,
-                ResidentMemoryMain.class.getName(), Integer.toString(solves)).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(dev.jot.testutil.ChildJvm.command(List.of("-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch"),
+                ResidentMemoryMain.class, Integer.toString(solves))).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
         assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES), "no exit");
         System.out.println(out);

@@ -55,19 +55,17 @@ class OpenClStressTest {
     void freshJvmsSurviveSafepointsAfterOpenCl() throws IOException, InterruptedException {
         Assumptions.assumeTrue(OpenClDevice.available(), () -> "no OpenCL device: " + OpenClDevice.whyNot());
         int runs = Integer.getInteger("jot.test.stressRuns", 3);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path work = Files.createTempDirectory("jot-opencl-stress");
         List<String> failures = new ArrayList<>();
         try {
             for (int run = 0; run < runs; run++) {
                 Path cache = Files.createDirectories(work.resolve("pocl-cache-" + run));
-                List<String> cmd = new ArrayList<>(List.of(java, "-Xss4m", "--enable-native-access=ALL-UNNAMED",
+                List<String> jvm = new ArrayList<>(List.of("-Xss4m", "--enable-native-access=ALL-UNNAMED",
                         "-XX:ErrorFile=" + work.resolve("hs_err_" + run + ".log")));
                 if (run % 2 == 0) {
-                    cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+                    jvm.addAll(List.of("--add-modules", "jdk.incubator.vector"));
                 }
-                cmd.addAll(List.of("-cp", classPath, OpenClStressMain.class.getName(), "2"));
+                List<String> cmd = dev.jot.testutil.ChildJvm.command(jvm, OpenClStressMain.class, "2");
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                         .redirectOutput(work.resolve("out-" + run + ".txt").toFile());
                 pb.environment().put("POCL_CACHE_DIR", cache.toString());
