@@ -14,8 +14,14 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * errors are in double; costs and the inner sums in float ({@code …F32}) or double ({@code …F64}).
  *
  * <p>{@code meta} = {rows, cols, problems, cStride, xStride, yStride, d, points (0/1), kind (0: |x−y|²,
- * 1: |x−y|, 2: |x−y|^p)}; {@code par} = {eps_0..eps_{B−1}, 1/eps_0..1/eps_{B−1}, p/2}; indices are int
+ * 1: |x−y|, 2: |x−y|^p)}; {@code par} = {eps_0..eps_{B−1}, 1/eps_0..1/eps_{B−1}, p/2, NaN}; indices are int
  * (TornadoVM arrays), so n·m·B stays below 2³¹.
+ *
+ * <p>No kernel holds an infinite or NaN constant: TornadoVM 5.2.0 writes every ±∞ constant, double ones too,
+ * as the float expression {@code 1.0F/0.0F} (Graal then fails to schedule the f32 kernels, and the f64 ones
+ * call {@code isless} ambiguously) and {@code Double.NaN} as a bare {@code NaN}, which OpenCL C lacks. The
+ * running maxima start from the most negative finite value instead, and the one NaN comes in as data
+ * ({@code par}'s last entry).
  */
 final class TornadoKernels {
     static final int ROWS = 0, COLS = 1, PROBLEMS = 2, C_STRIDE = 3, X_STRIDE = 4, Y_STRIDE = 5, D = 6, POINTS = 7, KIND = 8;
@@ -63,7 +69,7 @@ final class TornadoKernels {
                 int cBase = p * meta.get(C_STRIDE) + i * cols;
                 int xBase = p * meta.get(X_STRIDE) + i * d;
                 int yBase = p * meta.get(Y_STRIDE);
-                float m = Float.NEGATIVE_INFINITY;
+                float m = -Float.MAX_VALUE;
                 float s = 0f;
                 for (int j = 0; j < cols; j++) {
                     float cost;
@@ -81,12 +87,13 @@ final class TornadoKernels {
                     if (z > m) {
                         s = s * TornadoMath.exp(m - z) + 1f;
                         m = z;
-                    } else if (z > Float.NEGATIVE_INFINITY) {
+                    } else if (z >= -Float.MAX_VALUE) {
                         s += TornadoMath.exp(z - m);
                     }
                 }
-                double l = m == Float.NEGATIVE_INFINITY ? Double.NEGATIVE_INFINITY : m + TornadoMath.log((double) s);
-                finish(k, l, par.get(p), par.get(problems + p), wSelf, potSelf, potOut, lseOut, errOut);
+                // s = 0 (no finite term) gives log 0 = −∞
+                double l = m + TornadoMath.log((double) s);
+                finish(k, l, par.get(p), par.get(problems + p), par.get(2 * problems + 1), wSelf, potSelf, potOut, lseOut, errOut);
             }
         }
     }
@@ -106,7 +113,7 @@ final class TornadoKernels {
                 int cBase = p * meta.get(C_STRIDE) + i * cols;
                 int xBase = p * meta.get(X_STRIDE) + i * d;
                 int yBase = p * meta.get(Y_STRIDE);
-                double m = Double.NEGATIVE_INFINITY;
+                double m = -Double.MAX_VALUE;
                 double s = 0;
                 for (int j = 0; j < cols; j++) {
                     double cost;
@@ -118,31 +125,31 @@ final class TornadoKernels {
                             double t = x.get(xBase + q) - yT.get(yBase + q * cols + j);
                             sq += t * t;
                         }
-                        cost = kind == 0 ? sq : kind == 1 ? TornadoMath.sqrt(sq) : TornadoMath.pow(sq, halfP);
+                        cost = kind == 0 ? sq : kind == 1 ? sqrtF64(sq) : TornadoMath.pow(sq, halfP);
                     }
                     double z = h.get(p * cols + j) - ie * cost;
                     if (z > m) {
                         s = s * TornadoMath.exp(m - z) + 1;
                         m = z;
-                    } else if (z > Double.NEGATIVE_INFINITY) {
+                    } else if (z >= -Double.MAX_VALUE) {
                         s += TornadoMath.exp(z - m);
                     }
                 }
-                double l = m == Double.NEGATIVE_INFINITY ? Double.NEGATIVE_INFINITY : m + TornadoMath.log(s);
-                finish(k, l, par.get(p), ie, wSelf, potSelf, potOut, lseOut, errOut);
+                double l = m + TornadoMath.log(s);
+                finish(k, l, par.get(p), ie, par.get(2 * problems + 1), wSelf, potSelf, potOut, lseOut, errOut);
             }
         }
     }
 
-    private static void finish(int k, double l, double eps, double invEps, DoubleArray wSelf, DoubleArray potSelf,
-                               DoubleArray potOut, DoubleArray lseOut, DoubleArray errOut) {
+    private static void finish(int k, double l, double eps, double invEps, double nan, DoubleArray wSelf,
+                               DoubleArray potSelf, DoubleArray potOut, DoubleArray lseOut, DoubleArray errOut) {
         double pot = -eps * l;
         potOut.set(k, pot);
         lseOut.set(k, l);
         double w = wSelf.get(k);
         double e = 0;
-        if (!(pot > Double.NEGATIVE_INFINITY && pot < Double.POSITIVE_INFINITY)) {
-            e = Double.NaN;
+        if (!(TornadoMath.abs(pot) <= Double.MAX_VALUE)) {
+            e = nan;
         } else if (w > 0) {
             double t = potSelf.get(k) * invEps + l;
             // expm1 for small t by its series, accurate to double rounding for |t| < 1e-5
@@ -150,6 +157,19 @@ final class TornadoKernels {
             e = w * TornadoMath.abs(em1);
         }
         errOut.set(k, e);
+    }
+
+    /**
+     * √v to double accuracy. TornadoVM (by default, {@code tornado.enable.nativeFunctions}) emits
+     * {@code native_sqrt}, which is only float-accurate; one Newton step r ← (r + v/r)/2 squares its relative
+     * error (1e-7 → 1e-14 and below). v = 0 stays 0.
+     */
+    private static double sqrtF64(double v) {
+        double r = TornadoMath.sqrt(v);
+        if (r > 0) {
+            r = 0.5 * (r + v / r);
+        }
+        return r;
     }
 
     /** The plan sums of the row-normalised plan: norm_i = Σ_j exp(h_j − C_ij/ε − lse_i), cost_i = Σ_j (that)·C_ij. */
@@ -213,7 +233,7 @@ final class TornadoKernels {
                         double t = x.get(xBase + q) - yT.get(yBase + q * cols + j);
                         sq += t * t;
                     }
-                    cost = kind == 0 ? sq : kind == 1 ? TornadoMath.sqrt(sq) : TornadoMath.pow(sq, halfP);
+                    cost = kind == 0 ? sq : kind == 1 ? sqrtF64(sq) : TornadoMath.pow(sq, halfP);
                 }
                 double e = TornadoMath.exp(h.get(p * cols + j) - ie * cost + shift);
                 sn += e;

@@ -121,12 +121,13 @@ public final class TornadoSweeps implements DeviceSweeps {
         colErr = new DoubleArray(problems * m);
         norm = new DoubleArray(problems * n);
         cost = new DoubleArray(problems * n);
-        par = new DoubleArray(2 * problems + 1);
+        par = new DoubleArray(2 * problems + 2);
         for (int p = 0; p < problems; p++) {
             par.set(p, 1.0);
             par.set(problems + p, 1.0);
         }
         par.set(2 * problems, halfP);
+        par.set(2 * problems + 1, Double.NaN); // the kernels' NaN (TornadoVM cannot emit a NaN constant)
         active = new IntArray(problems);
         active.init(1);
         Object hRow = f64 ? new DoubleArray(problems * m) : new FloatArray(problems * m);
