@@ -22,6 +22,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * call {@code isless} ambiguously) and {@code Double.NaN} as a bare {@code NaN}, which OpenCL C lacks. The
  * running maxima start from the most negative finite value instead, and the one NaN comes in as data
  * ({@code par}'s last entry).
+ *
+ * <p>Each {@code @Parallel} loop is bounded by an output array's {@code getSize()} (B·rows or B·cols), which
+ * TornadoVM turns into a constant when it specialises the task, so the loop becomes the NDRange (one
+ * work-item per (problem, row)). A bound read from {@code meta} is not known at compile time and makes
+ * TornadoVM run the whole loop in a single work-item ("Dims: 0" in {@code -Dtornado.threadInfo=True}).
  */
 final class TornadoKernels {
     static final int ROWS = 0, COLS = 1, PROBLEMS = 2, C_STRIDE = 3, X_STRIDE = 4, Y_STRIDE = 5, D = 6, POINTS = 7, KIND = 8;
@@ -32,7 +37,7 @@ final class TornadoKernels {
     /** h_j = log w_j + pot_j/ε (as float), over (problem, j). */
     static void scaleF32(DoubleArray logw, DoubleArray pot, DoubleArray par, IntArray meta, IntArray active, FloatArray h) {
         int len = meta.get(COLS), problems = meta.get(PROBLEMS);
-        for (@Parallel int k = 0; k < problems * len; k++) {
+        for (@Parallel int k = 0; k < h.getSize(); k++) {
             int p = k / len;
             if (active.get(p) != 0) {
                 h.set(k, (float) (logw.get(k) + pot.get(k) * par.get(problems + p)));
@@ -43,7 +48,7 @@ final class TornadoKernels {
     /** {@link #scaleF32} in double. */
     static void scaleF64(DoubleArray logw, DoubleArray pot, DoubleArray par, IntArray meta, IntArray active, DoubleArray h) {
         int len = meta.get(COLS), problems = meta.get(PROBLEMS);
-        for (@Parallel int k = 0; k < problems * len; k++) {
+        for (@Parallel int k = 0; k < h.getSize(); k++) {
             int p = k / len;
             if (active.get(p) != 0) {
                 h.set(k, logw.get(k) + pot.get(k) * par.get(problems + p));
@@ -61,7 +66,7 @@ final class TornadoKernels {
         int rows = meta.get(ROWS), cols = meta.get(COLS), problems = meta.get(PROBLEMS), d = meta.get(D);
         int points = meta.get(POINTS), kind = meta.get(KIND);
         float halfP = (float) par.get(2 * problems);
-        for (@Parallel int k = 0; k < problems * rows; k++) {
+        for (@Parallel int k = 0; k < potOut.getSize(); k++) {
             int p = k / rows;
             int i = k - p * rows;
             if (active.get(p) != 0) {
@@ -105,7 +110,7 @@ final class TornadoKernels {
         int rows = meta.get(ROWS), cols = meta.get(COLS), problems = meta.get(PROBLEMS), d = meta.get(D);
         int points = meta.get(POINTS), kind = meta.get(KIND);
         double halfP = par.get(2 * problems);
-        for (@Parallel int k = 0; k < problems * rows; k++) {
+        for (@Parallel int k = 0; k < potOut.getSize(); k++) {
             int p = k / rows;
             int i = k - p * rows;
             if (active.get(p) != 0) {
@@ -178,7 +183,7 @@ final class TornadoKernels {
         int rows = meta.get(ROWS), cols = meta.get(COLS), problems = meta.get(PROBLEMS), d = meta.get(D);
         int points = meta.get(POINTS), kind = meta.get(KIND);
         float halfP = (float) par.get(2 * problems);
-        for (@Parallel int k = 0; k < problems * rows; k++) {
+        for (@Parallel int k = 0; k < normOut.getSize(); k++) {
             int p = k / rows;
             int i = k - p * rows;
             float ie = (float) par.get(problems + p);
@@ -214,7 +219,7 @@ final class TornadoKernels {
         int rows = meta.get(ROWS), cols = meta.get(COLS), problems = meta.get(PROBLEMS), d = meta.get(D);
         int points = meta.get(POINTS), kind = meta.get(KIND);
         double halfP = par.get(2 * problems);
-        for (@Parallel int k = 0; k < problems * rows; k++) {
+        for (@Parallel int k = 0; k < normOut.getSize(); k++) {
             int p = k / rows;
             int i = k - p * rows;
             double ie = par.get(problems + p);
