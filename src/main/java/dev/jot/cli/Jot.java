@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code jot} command line: {@code jot solve}, {@code divergence}, {@code emd}, {@code gw}, the closed forms
- * ({@code wasserstein1d}, {@code sliced}, {@code gaussian}), {@code demo} and {@code example}. Bad input ends with one line on
- * stderr and exit code 2; a successful run exits with 0.
+ * ({@code wasserstein1d}, {@code sliced}, {@code gaussian}), {@code demo} and {@code example}. Bad input, and a device
+ * backend that fails ({@link dev.jot.kernel.AcceleratorException}), end with one line on stderr and exit code 2; a
+ * successful run exits with 0.
  */
 @Command(name = "jot", mixinStandardHelpOptions = true, versionProvider = Jot.Version.class,
         description = "Optimal transport on the JVM: entropic (Sinkhorn) transport between point clouds or histograms.",
@@ -89,7 +90,8 @@ public final class Jot implements Runnable {
         if (ex instanceof IOException e) {
             return "cannot read: " + e.getMessage();
         }
-        if (ex instanceof IllegalArgumentException || ex instanceof ArithmeticException) {
+        if (ex instanceof IllegalArgumentException || ex instanceof ArithmeticException
+                || ex instanceof dev.jot.kernel.AcceleratorException) {
             return ex.getMessage();
         }
         return null;

@@ -84,7 +84,7 @@ public final class Accelerators {
      * @param b        the problems' target weights (B × m), already of a's total mass
      * @return the sweeps, with the problems on the device and the potentials at 0; close them
      * @throws IllegalArgumentException if the backend is unknown, {@code cpu}, or cannot run here
-     * @throws IllegalStateException if the TornadoVM backend fails to start
+     * @throws AcceleratorException if the TornadoVM backend fails to start (one line)
      */
     public static DeviceSweeps open(String backend, List<? extends Geometry> problems, double[][] a, double[][] b) {
         require(backend);
@@ -99,12 +99,18 @@ public final class Accelerators {
                     if (e.getCause() instanceof RuntimeException r) {
                         throw r;
                     }
-                    throw new IllegalStateException("the TornadoVM backend could not start: " + e.getCause(), e.getCause());
+                    throw new AcceleratorException("the TornadoVM backend could not start: " + firstLine(e.getCause()), e.getCause());
                 } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("the TornadoVM backend could not start: " + e, e);
+                    throw new AcceleratorException("the TornadoVM backend could not start: " + firstLine(e), e);
                 }
             }
             default -> throw new IllegalArgumentException("the cpu backend has no device sweeps");
         };
+    }
+
+    private static String firstLine(Throwable e) {
+        String s = String.valueOf(e);
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl).strip();
     }
 }

@@ -5,6 +5,7 @@ import dev.jot.geometry.CostFunction;
 import dev.jot.geometry.DenseGeometry;
 import dev.jot.geometry.Geometry;
 import dev.jot.geometry.PointCloudGeometry;
+import dev.jot.kernel.AcceleratorException;
 import dev.jot.kernel.DeviceSweeps;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,8 +26,25 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * are transferred once (FIRST_EXECUTION) and stay on the device; the potentials and ε go over every
  * execution (O(B·(n + m)) numbers), and the new potentials and errors come back. The kernels are
  * {@link TornadoKernels}.
+ *
+ * <p>Every task runs on the device or the solve fails: TornadoVM's bailout recovery (on by default) would
+ * run a task it cannot compile as sequential Java, print one line and carry on (in 5.2.0 the next execution
+ * then crashes inside TornadoVM). This class therefore turns it off ({@code tornado.recover.bailout=False})
+ * when it is loaded, if the JVM was not started with that property, and refuses to start when it is still
+ * on (set to {@code True}, or read by TornadoVM before). Any failure of TornadoVM, a bailout included, ends
+ * the solve with an {@link AcceleratorException} of one line.
  */
 public final class TornadoSweeps implements DeviceSweeps {
+    /** TornadoVM's switch for running a task as sequential Java when it cannot compile it. */
+    static final String RECOVER_BAILOUT = "tornado.recover.bailout";
+
+    static {
+        // before TornadoVM's options are read (they are read once, when its runtime starts)
+        if (System.getProperty(RECOVER_BAILOUT) == null) {
+            System.setProperty(RECOVER_BAILOUT, "False");
+        }
+    }
+
     private final int problems;
     private final int n;
     private final int m;
@@ -37,6 +55,7 @@ public final class TornadoSweeps implements DeviceSweeps {
 
     /** Uploads a batch of problems of equal sizes (as {@code OpenClSweeps}). */
     public TornadoSweeps(List<? extends Geometry> geometries, double[][] a, double[][] b) {
+        requireNoBailoutRecovery();
         problems = geometries.size();
         Geometry g0 = geometries.get(0);
         n = g0.n();
@@ -133,47 +152,106 @@ public final class TornadoSweeps implements DeviceSweeps {
         Object hRow = f64 ? new DoubleArray(problems * m) : new FloatArray(problems * m);
         Object hCol = f64 ? new DoubleArray(problems * n) : new FloatArray(problems * n);
         Object hPlan = f64 ? new DoubleArray(problems * m) : new FloatArray(problems * m);
-        TaskGraph rows = new TaskGraph("jotRows")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, cRows, xRows, yRowsT, metaRows, wA, logB)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, f, g, par, active);
-        TaskGraph cols = new TaskGraph("jotCols")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, cCols, xCols, yColsT, metaCols, wB, logA)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, f, g, par, active);
-        TaskGraph planSums = new TaskGraph("jotPlan")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, cRows, xRows, yRowsT, metaRows, logB)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, g, par, active, rowLse);
-        IntArray lenRows = IntArray.fromElements(0, m, problems), lenCols = IntArray.fromElements(0, n, problems);
-        // the intermediates (h, and the column sweep's unused errors) are declared too: allocated once, never read back
-        rows.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenRows, hRow);
-        cols.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenCols, hCol, colErr);
-        planSums.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenRows, hPlan);
-        if (f64) {
-            rows.task("h", TornadoKernels::scaleF64, logB, g, par, lenRows, active, (DoubleArray) hRow)
-                    .task("lse", TornadoKernels::lseF64, (DoubleArray) cRows, (DoubleArray) xRows, (DoubleArray) yRowsT, metaRows,
-                            (DoubleArray) hRow, par, wA, f, active, fNext, rowLse, err);
-            cols.task("h", TornadoKernels::scaleF64, logA, f, par, lenCols, active, (DoubleArray) hCol)
-                    .task("lse", TornadoKernels::lseF64, (DoubleArray) cCols, (DoubleArray) xCols, (DoubleArray) yColsT, metaCols,
-                            (DoubleArray) hCol, par, wB, g, active, gNext, colLse, colErr);
-            planSums.task("h", TornadoKernels::scaleF64, logB, g, par, lenRows, active, (DoubleArray) hPlan)
-                    .task("plan", TornadoKernels::planF64, (DoubleArray) cRows, (DoubleArray) xRows, (DoubleArray) yRowsT, metaRows,
-                            (DoubleArray) hPlan, par, rowLse, norm, cost);
-        } else {
-            rows.task("h", TornadoKernels::scaleF32, logB, g, par, lenRows, active, (FloatArray) hRow)
-                    .task("lse", TornadoKernels::lseF32, (FloatArray) cRows, (FloatArray) xRows, (FloatArray) yRowsT, metaRows,
-                            (FloatArray) hRow, par, wA, f, active, fNext, rowLse, err);
-            cols.task("h", TornadoKernels::scaleF32, logA, f, par, lenCols, active, (FloatArray) hCol)
-                    .task("lse", TornadoKernels::lseF32, (FloatArray) cCols, (FloatArray) xCols, (FloatArray) yColsT, metaCols,
-                            (FloatArray) hCol, par, wB, g, active, gNext, colLse, colErr);
-            planSums.task("h", TornadoKernels::scaleF32, logB, g, par, lenRows, active, (FloatArray) hPlan)
-                    .task("plan", TornadoKernels::planF32, (FloatArray) cRows, (FloatArray) xRows, (FloatArray) yRowsT, metaRows,
-                            (FloatArray) hPlan, par, rowLse, norm, cost);
+        try {
+            TaskGraph rows = new TaskGraph("jotRows")
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, cRows, xRows, yRowsT, metaRows, wA, logB)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, f, g, par, active);
+            TaskGraph cols = new TaskGraph("jotCols")
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, cCols, xCols, yColsT, metaCols, wB, logA)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, f, g, par, active);
+            TaskGraph planSums = new TaskGraph("jotPlan")
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, cRows, xRows, yRowsT, metaRows, logB)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, g, par, active, rowLse);
+            IntArray lenRows = IntArray.fromElements(0, m, problems), lenCols = IntArray.fromElements(0, n, problems);
+            // the intermediates (h, and the column sweep's unused errors) are declared too: allocated once, never read back
+            rows.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenRows, hRow);
+            cols.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenCols, hCol, colErr);
+            planSums.transferToDevice(DataTransferMode.FIRST_EXECUTION, lenRows, hPlan);
+            if (f64) {
+                rows.task("h", TornadoKernels::scaleF64, logB, g, par, lenRows, active, (DoubleArray) hRow)
+                        .task("lse", TornadoKernels::lseF64, (DoubleArray) cRows, (DoubleArray) xRows, (DoubleArray) yRowsT, metaRows,
+                                (DoubleArray) hRow, par, wA, f, active, fNext, rowLse, err);
+                cols.task("h", TornadoKernels::scaleF64, logA, f, par, lenCols, active, (DoubleArray) hCol)
+                        .task("lse", TornadoKernels::lseF64, (DoubleArray) cCols, (DoubleArray) xCols, (DoubleArray) yColsT, metaCols,
+                                (DoubleArray) hCol, par, wB, g, active, gNext, colLse, colErr);
+                planSums.task("h", TornadoKernels::scaleF64, logB, g, par, lenRows, active, (DoubleArray) hPlan)
+                        .task("plan", TornadoKernels::planF64, (DoubleArray) cRows, (DoubleArray) xRows, (DoubleArray) yRowsT, metaRows,
+                                (DoubleArray) hPlan, par, rowLse, norm, cost);
+            } else {
+                rows.task("h", TornadoKernels::scaleF32, logB, g, par, lenRows, active, (FloatArray) hRow)
+                        .task("lse", TornadoKernels::lseF32, (FloatArray) cRows, (FloatArray) xRows, (FloatArray) yRowsT, metaRows,
+                                (FloatArray) hRow, par, wA, f, active, fNext, rowLse, err);
+                cols.task("h", TornadoKernels::scaleF32, logA, f, par, lenCols, active, (FloatArray) hCol)
+                        .task("lse", TornadoKernels::lseF32, (FloatArray) cCols, (FloatArray) xCols, (FloatArray) yColsT, metaCols,
+                                (FloatArray) hCol, par, wB, g, active, gNext, colLse, colErr);
+                planSums.task("h", TornadoKernels::scaleF32, logB, g, par, lenRows, active, (FloatArray) hPlan)
+                        .task("plan", TornadoKernels::planF32, (FloatArray) cRows, (FloatArray) xRows, (FloatArray) yRowsT, metaRows,
+                                (FloatArray) hPlan, par, rowLse, norm, cost);
+            }
+            rows.transferToHost(DataTransferMode.EVERY_EXECUTION, fNext, rowLse, err);
+            cols.transferToHost(DataTransferMode.EVERY_EXECUTION, gNext, colLse);
+            planSums.transferToHost(DataTransferMode.EVERY_EXECUTION, norm, cost);
+            ImmutableTaskGraph r = rows.snapshot(), c = cols.snapshot(), s = planSums.snapshot();
+            plan = new TornadoExecutionPlan(r, c, s);
+            deviceName = plan.getDevice(0).getPhysicalDevice().getDeviceName();
+        } catch (RuntimeException | LinkageError e) {
+            throw failure("could not start", e);
         }
-        rows.transferToHost(DataTransferMode.EVERY_EXECUTION, fNext, rowLse, err);
-        cols.transferToHost(DataTransferMode.EVERY_EXECUTION, gNext, colLse);
-        planSums.transferToHost(DataTransferMode.EVERY_EXECUTION, norm, cost);
-        ImmutableTaskGraph r = rows.snapshot(), c = cols.snapshot(), s = planSums.snapshot();
-        plan = new TornadoExecutionPlan(r, c, s);
-        deviceName = plan.getDevice(0).getPhysicalDevice().getDeviceName();
+    }
+
+    /**
+     * Fails unless TornadoVM's bailout recovery is off in this JVM (read from TornadoVM's own options).
+     *
+     * @throws AcceleratorException if it is on, or cannot be read
+     */
+    static void requireNoBailoutRecovery() {
+        boolean recover;
+        try {
+            recover = Class.forName("uk.ac.manchester.tornado.runtime.common.TornadoOptions")
+                    .getField("RECOVER_BAILOUT").getBoolean(null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            throw new AcceleratorException("TornadoVM: cannot tell whether its bailout recovery is off (" + e + ")", e);
+        }
+        if (recover) {
+            throw new AcceleratorException("TornadoVM: bailout recovery is on (-D" + RECOVER_BAILOUT + "="
+                    + System.getProperty(RECOVER_BAILOUT) + "), so a task it cannot compile would run as sequential Java, "
+                    + "not on the device; run without that flag or with -D" + RECOVER_BAILOUT + "=False");
+        }
+    }
+
+    /**
+     * Runs one task graph of the plan on the device.
+     *
+     * @throws AcceleratorException (one line) if TornadoVM fails, a bailout included
+     */
+    static void execute(TornadoExecutionPlan plan, int graph) {
+        try {
+            plan.withGraph(graph).execute();
+        } catch (RuntimeException | LinkageError e) {
+            throw failure("failed", e);
+        }
+    }
+
+    private static AcceleratorException failure(String what, Throwable e) {
+        return new AcceleratorException("TornadoVM " + what + ": " + oneLine(e), e);
+    }
+
+    /** TornadoVM's message without its stack traces (it prints them into the message), on one line. */
+    static String oneLine(Throwable e) {
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        StringBuilder out = new StringBuilder();
+        for (String line : msg.split("\\R")) {
+            String t = line.replaceAll("\u001B\\[[0-9;]*m", "").strip(); // without TornadoVM's colours
+            if (t.startsWith("[jdk.") || t.startsWith("[tornado.") || t.startsWith("[java.") || t.startsWith("Stacktrace:")) {
+                break;
+            }
+            t = t.replace("Bailout is disabled.", "bailout:").replace("Reason: ", "");
+            if (!t.isEmpty()) {
+                out.append(out.isEmpty() ? "" : " ").append(t);
+            }
+        }
+        String s = out.isEmpty() ? e.getClass().getSimpleName() : out.toString().replaceAll("\\s+", " ");
+        return s.length() > 400 ? s.substring(0, 400) + "…" : s;
     }
 
     @Override
@@ -201,7 +279,7 @@ public final class TornadoSweeps implements DeviceSweeps {
     @Override
     public void rowUpdate(boolean[] act, double[] errors) {
         setActive(act);
-        plan.withGraph(0).execute();
+        execute(plan, 0);
         if (errors != null) {
             for (int p = 0; p < problems; p++) {
                 if (act[p]) {
@@ -229,7 +307,7 @@ public final class TornadoSweeps implements DeviceSweeps {
     @Override
     public void columnUpdate(boolean[] act) {
         setActive(act);
-        plan.withGraph(1).execute();
+        execute(plan, 1);
         for (int p = 0; p < problems; p++) {
             if (act[p]) {
                 for (int j = 0; j < m; j++) {
@@ -244,9 +322,9 @@ public final class TornadoSweeps implements DeviceSweeps {
         boolean[] all = new boolean[problems];
         java.util.Arrays.fill(all, true);
         setActive(all);
-        plan.withGraph(0).execute();
-        plan.withGraph(2).execute();
-        plan.withGraph(1).execute();
+        execute(plan, 0);
+        execute(plan, 2);
+        execute(plan, 1);
         return new Final(split(f, n), split(g, m), split(rowLse, n), split(colLse, m), split(norm, n), split(cost, n));
     }
 
@@ -256,7 +334,7 @@ public final class TornadoSweeps implements DeviceSweeps {
             plan.freeDeviceMemory();
             plan.close();
         } catch (Exception e) {
-            throw new IllegalStateException("TornadoVM: " + e.getMessage(), e);
+            throw failure("could not free the device's memory", e);
         }
     }
 

@@ -1,11 +1,15 @@
 package dev.jot.tornado;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jot.data.Points;
 import dev.jot.data.Precision;
+import dev.jot.data.Weights;
 import dev.jot.geometry.CostFunction;
+import dev.jot.kernel.AcceleratorException;
 import dev.jot.sinkhorn.BatchResult;
 import dev.jot.sinkhorn.Sinkhorn;
 import dev.jot.sinkhorn.SinkhornOptions;
@@ -18,19 +22,25 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 
 /**
  * The TornadoVM backend against the CPU backend. Compiled only with a TornadoVM SDK (the {@code tornado}
  * Maven profile) and run only in a JVM started with TornadoVM's flags, e.g.
- * {@code mvn test -Dtest=TornadoSweepsTest -Djot.test.argLine="$(tornado --printJavaFlags | tail -1) --add-modules jdk.incubator.vector"};
- * skipped otherwise.
+ * {@code mvn surefire:test -Dtest=TornadoSweepsTest -Djot.test.argLine="@$TORNADOVM_HOME/tornado-argfile --add-modules jdk.incubator.vector"};
+ * skipped otherwise. A task that TornadoVM cannot run on the device fails the test (bailout recovery is off,
+ * {@link #aTaskTheDeviceCannotCompileFailsInsteadOfRunningAsJava}).
  */
 class TornadoSweepsTest {
 
     @BeforeAll
     static void needsTornadoRuntime() {
         Assumptions.assumeTrue(System.getProperty("tornado.load.runtime.implementation") != null,
-                "not a TornadoVM JVM (start it with TornadoVM's flags: tornado --printJavaFlags)");
+                "not a TornadoVM JVM (start it with TornadoVM's flags: @$TORNADOVM_HOME/tornado-argfile)");
     }
 
     private static Points cloud(Random rnd, int n, int d) {
@@ -41,22 +51,42 @@ class TornadoSweepsTest {
         return Points.of(n, d, v);
     }
 
-    @ParameterizedTest(name = "{0} matrix-free={1} {2}")
-    @CsvSource({"f32, false, sqeuclidean", "f32, true, sqeuclidean", "f32, true, euclidean",
-            "f64, false, sqeuclidean", "f64, true, p=1.5"})
-    void agreesWithTheCpuBackend(String precision, boolean matrixFree, String costName) {
+    /** Random positive weights summing to 1; with zeros, every fifth is 0. */
+    private static Weights weights(Random rnd, int n, boolean zeros) {
+        double[] w = new double[n];
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            w[i] = zeros && i % 5 == 2 ? 0 : 0.5 + rnd.nextDouble();
+            s += w[i];
+        }
+        for (int i = 0; i < n; i++) {
+            w[i] /= s;
+        }
+        return Weights.of(w);
+    }
+
+    @ParameterizedTest(name = "{0} matrix-free={1} {2} zero weights={3}")
+    @CsvSource({"f32, false, sqeuclidean, false", "f32, true, sqeuclidean, true", "f32, true, euclidean, false",
+            "f32, true, p=1.5, true",
+            "f64, false, sqeuclidean, true", "f64, true, sqeuclidean, false", "f64, true, euclidean, false",
+            "f64, true, euclidean, true", "f64, true, p=1.5, false"})
+    void agreesWithTheCpuBackend(String precision, boolean matrixFree, String costName, boolean zeros) {
         Precision p = Precision.parse(precision);
         Random rnd = new Random(7);
         Points x = cloud(rnd, 120, 3), y = cloud(rnd, 90, 3);
+        Weights a = weights(rnd, 120, zeros), b = weights(rnd, 90, false);
         CostFunction cost = CostFunction.parse(costName);
         SinkhornOptions o = SinkhornOptions.epsilon(0.05).withPrecision(p).withMatrixFree(matrixFree)
-                .withTolerance(p == Precision.F32 ? 1e-6 : 1e-11).withMaxIterations(10_000);
-        SinkhornResult cpu = Sinkhorn.solve(x, y, null, null, cost, o);
-        SinkhornResult tv = Sinkhorn.solve(x, y, null, null, cost, o.withBackend("tornado"));
-        System.out.println("TornadoVM device: " + tv.device() + "; cost " + tv.cost() + " (cpu " + cpu.cost() + ")");
+                .withTolerance(p == Precision.F32 ? 1e-6 : 1e-12).withMaxIterations(20_000);
+        SinkhornResult cpu = Sinkhorn.solve(x, y, a, b, cost, o);
+        SinkhornResult tv = Sinkhorn.solve(x, y, a, b, cost, o.withBackend("tornado"));
+        double dc = Math.abs(tv.cost() - cpu.cost()) / Math.abs(cpu.cost());
+        double dobj = Math.abs(tv.objective() - cpu.objective()) / Math.abs(cpu.objective());
+        System.out.printf("tornado %s matrix-free=%s %s zeros=%s on %s: cost rel. diff %.2e, objective %.2e, iterations %d (cpu %d)%n",
+                precision, matrixFree, costName, zeros, tv.device(), dc, dobj, tv.iterations(), cpu.iterations());
         assertTrue(tv.converged(), tv.status());
         assertEquals("tornado", tv.backend());
-        double tol = p == Precision.F32 ? 1e-5 : 1e-9;
+        double tol = p == Precision.F32 ? 1e-5 : 1e-12;
         assertEquals(cpu.cost(), tv.cost(), tol * Math.abs(cpu.cost()), "cost");
         assertEquals(cpu.objective(), tv.objective(), tol * Math.abs(cpu.objective()), "objective");
     }
@@ -76,5 +106,32 @@ class TornadoSweepsTest {
             assertTrue(tv.get(k).converged(), tv.get(k).status());
             assertEquals(cpu.get(k).cost(), tv.get(k).cost(), 1e-5 * cpu.get(k).cost(), "problem " + k);
         }
+    }
+
+    @Test
+    void bailoutRecoveryIsOff() {
+        TornadoSweeps.requireNoBailoutRecovery();
+    }
+
+    /** A kernel TornadoVM 5.2.0 cannot compile for OpenCL: it writes the NaN constant as a bare {@code NaN}. */
+    static void nanConstant(DoubleArray out) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            out.set(i, Double.NaN);
+        }
+    }
+
+    @Test
+    void aTaskTheDeviceCannotCompileFailsInsteadOfRunningAsJava() throws Exception {
+        DoubleArray out = new DoubleArray(4);
+        TaskGraph g = new TaskGraph("jotBailout").task("nan", TornadoSweepsTest::nanConstant, out)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot())) {
+            AcceleratorException e = assertThrows(AcceleratorException.class, () -> TornadoSweeps.execute(plan, 0));
+            System.out.println("the bailout, as JOT reports it: " + e.getMessage());
+            assertTrue(e.getMessage().startsWith("TornadoVM failed: "), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+        // had TornadoVM fallen back to sequential Java, the kernel would have run on the host
+        assertEquals(0.0, out.get(0), "the kernel ran as Java");
     }
 }
