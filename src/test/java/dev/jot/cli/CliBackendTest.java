@@ -47,6 +47,13 @@ class CliBackendTest {
     }
 
     @Test
+    void aDeviceBackendFailureIsItsOneLine() {
+        // how a TornadoVM failure (a bailout included) reaches the command line: this line, exit code 2
+        String msg = "TornadoVM failed: bailout: Unable to compile task jotRows.lse - lseF32";
+        assertEquals(msg, Jot.userMessage(new dev.jot.kernel.AcceleratorException(msg, new RuntimeException("a\nb"))));
+    }
+
+    @Test
     void openClWithoutADeviceIsOneLineAndExitTwo() throws IOException {
         Assumptions.assumeFalse(OpenClDevice.available(), "an OpenCL device is present");
         Path x = write("x.npy", CliTest.randomPoints(10, 2, 1)), y = write("y.npy", CliTest.randomPoints(12, 2, 2));

@@ -238,6 +238,9 @@ public final class TornadoSweeps implements DeviceSweeps {
 
     /** TornadoVM's message without its stack traces (it prints them into the message), on one line. */
     static String oneLine(Throwable e) {
+        while (e.getMessage() == null && e.getCause() != null) {
+            e = e.getCause(); // e.g. an ExceptionInInitializerError: say what failed inside
+        }
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
         StringBuilder out = new StringBuilder();
         for (String line : msg.split("\\R")) {

@@ -8,12 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jot.data.Points;
 import dev.jot.data.Precision;
 import dev.jot.data.Weights;
+import dev.jot.cli.Jot;
 import dev.jot.geometry.CostFunction;
 import dev.jot.kernel.AcceleratorException;
 import dev.jot.sinkhorn.BatchResult;
 import dev.jot.sinkhorn.Sinkhorn;
 import dev.jot.sinkhorn.SinkhornOptions;
 import dev.jot.sinkhorn.SinkhornResult;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -133,5 +137,29 @@ class TornadoSweepsTest {
         }
         // had TornadoVM fallen back to sequential Java, the kernel would have run on the host
         assertEquals(0.0, out.get(0), "the kernel ran as Java");
+    }
+
+    private static String solveJson(String backend, String... more) throws Exception {
+        Path ref = Path.of(TornadoSweepsTest.class.getResource("/reference/uniform_2d_x.npy").toURI()).getParent();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        List<String> args = new ArrayList<>(List.of("solve", "--x", ref.resolve("uniform_2d_x.npy").toString(),
+                "--y", ref.resolve("uniform_2d_y.npy").toString(), "--epsilon", "0.05", "--json", "--backend", backend));
+        args.addAll(List.of(more));
+        int code = Jot.run(args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, err.toString());
+        return out.toString();
+    }
+
+    private static double field(String json, String name) {
+        int k = json.indexOf("\"" + name + "\": ") + name.length() + 4;
+        return Double.parseDouble(json.substring(k, json.indexOf(',', k)));
+    }
+
+    @Test
+    void theCommandLineSolvesOnTheDevice() throws Exception {
+        String cpu = solveJson("cpu", "--precision", "f64", "--tol", "1e-12");
+        String tv = solveJson("tornado", "--precision", "f64", "--tol", "1e-12");
+        assertTrue(tv.contains("\"backend\": \"tornado\""), tv);
+        assertEquals(field(cpu, "cost"), field(tv, "cost"), 1e-12 * field(cpu, "cost"), tv);
     }
 }
