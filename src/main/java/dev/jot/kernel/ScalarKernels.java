@@ -303,4 +303,76 @@ public final class ScalarKernels implements SinkhornKernels {
             }
         }
     }
+
+    @Override
+    public void batchProductF32(MemorySegment k, int cols, int r0, int rows, float[] x, int width, float[] out) {
+        double[] acc = new double[width];
+        for (int r = r0; r < r0 + rows; r++) {
+            java.util.Arrays.fill(acc, 0);
+            long base = (long) r * cols;
+            for (int c = 0; c < cols; c++) {
+                double kv = k.getAtIndex(F32, base + c);
+                int xo = c * width;
+                for (int p = 0; p < width; p++) {
+                    acc[p] += kv * x[xo + p];
+                }
+            }
+            for (int p = 0; p < width; p++) {
+                out[r * width + p] = (float) acc[p];
+            }
+        }
+    }
+
+    @Override
+    public void batchProductF64(MemorySegment k, int cols, int r0, int rows, double[] x, int width, double[] out) {
+        for (int r = r0; r < r0 + rows; r++) {
+            java.util.Arrays.fill(out, r * width, (r + 1) * width, 0.0);
+            long base = (long) r * cols;
+            for (int c = 0; c < cols; c++) {
+                double kv = k.getAtIndex(F64, base + c);
+                int xo = c * width, oo = r * width;
+                for (int p = 0; p < width; p++) {
+                    out[oo + p] += kv * x[xo + p];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void scalingStepF32(float[] sums, float[] w, float[] old, float[] next, float[] prod, int rows, int width,
+                               float[] low, float[] high, float[] err) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            for (int p = 0; p < width; p++) {
+                float sum = sums[o + p];
+                low[p] = Math.min(low[p], sum);
+                high[p] = Math.max(high[p], sum);
+                if (err != null) {
+                    err[p] += Math.abs(w[o + p] * (old[o + p] * sum - 1f));
+                }
+                float x = 1f / sum;
+                next[o + p] = x;
+                prod[o + p] = w[o + p] * x;
+            }
+        }
+    }
+
+    @Override
+    public void scalingStepF64(double[] sums, double[] w, double[] old, double[] next, double[] prod, int rows, int width,
+                               double[] low, double[] high, double[] err) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            for (int p = 0; p < width; p++) {
+                double sum = sums[o + p];
+                low[p] = Math.min(low[p], sum);
+                high[p] = Math.max(high[p], sum);
+                if (err != null) {
+                    err[p] += Math.abs(w[o + p] * (old[o + p] * sum - 1));
+                }
+                double x = 1 / sum;
+                next[o + p] = x;
+                prod[o + p] = w[o + p] * x;
+            }
+        }
+    }
 }

@@ -322,4 +322,75 @@ public interface SinkhornKernels {
      * @param t the stripe's column sums, added to
      */
     void kernelRowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] s, int sOffset, double[] t);
+
+    // ---- shared-kernel batches (dev.jot.sinkhorn.BatchKernelLoop): the batch is the wide dimension ----
+
+    /**
+     * A kernel product for a batch of problems at once: for each row r in [r0, r0 + rows) of the f32 kernel K
+     * (stored whole, {@code cols} entries per row, row-major) and each problem p &lt; width,
+     * out[r·width + p] = Σ_c K_rc·x[c·width + p]. The problems' scalings are the columns of x (cols × width,
+     * row-major), so the product is a matrix-matrix product with the batch as its wide dimension; each output
+     * is summed over c in order by one call, so a caller splitting the rows (or nothing) gets the same bits
+     * for any number of threads.
+     *
+     * @param k the kernel, f32, at least (r0 + rows) × cols entries
+     * @param cols the number of columns of K (the rows of x)
+     * @param r0 the first row of K to multiply
+     * @param rows the number of rows
+     * @param x the scalings, cols × width row-major
+     * @param width the number of problems (the row length of x and out)
+     * @param out receives the products, at r·width + p (other entries untouched)
+     */
+    void batchProductF32(MemorySegment k, int cols, int r0, int rows, float[] x, int width, float[] out);
+
+    /**
+     * {@link #batchProductF32} for an f64 kernel.
+     *
+     * @param k the kernel, f64, at least (r0 + rows) × cols entries
+     * @param cols the number of columns of K
+     * @param r0 the first row of K to multiply
+     * @param rows the number of rows
+     * @param x the scalings, cols × width row-major
+     * @param width the number of problems
+     * @param out receives the products, at r·width + p
+     */
+    void batchProductF64(MemorySegment k, int cols, int r0, int rows, double[] x, int width, double[] out);
+
+    /**
+     * The scaling step that follows a batched product, element by element over rows × width entries (row-major,
+     * the problem index fastest): with sum = sums[e], next[e] = 1/sum and prod[e] = w[e]·next[e] (the next
+     * product's input); per problem p (the column e mod width), low[p] and high[p] take the smallest and largest
+     * sum (NaN propagates, so a NaN sum fails both range tests), and, when {@code err} is not null,
+     * err[p] += |w[e]·(old[e]·sum − 1)| (the marginal error of the state before the step).
+     *
+     * @param sums the product, rows × width
+     * @param w the weights (a for the rows' step, b for the columns'), rows × width
+     * @param old the current scalings (read only when {@code err} is not null)
+     * @param next receives the next scalings 1/sum
+     * @param prod receives w·next
+     * @param rows the number of rows
+     * @param width the number of problems
+     * @param low the problems' smallest sums, lowered in place
+     * @param high the problems' largest sums, raised in place
+     * @param err the problems' errors, added to, or null
+     */
+    void scalingStepF32(float[] sums, float[] w, float[] old, float[] next, float[] prod, int rows, int width,
+                        float[] low, float[] high, float[] err);
+
+    /**
+     * {@link #scalingStepF32} in f64.
+     *
+     * @param sums the product, rows × width
+     * @param w the weights, rows × width
+     * @param old the current scalings (read only when {@code err} is not null)
+     * @param next receives the next scalings 1/sum
+     * @param prod receives w·next
+     * @param rows the number of rows
+     * @param width the number of problems
+     * @param low the problems' smallest sums, lowered in place
+     * @param high the problems' largest sums, raised in place
+     * @param err the problems' errors, added to, or null
+     */
+    void scalingStepF64(double[] sums, double[] w, double[] old, double[] next, double[] prod, int rows, int width,
+                        double[] low, double[] high, double[] err);
 }

@@ -50,10 +50,38 @@ final class SharedCostBatch {
             boolean[] active = new boolean[count];
             boolean fused = geometry.materialized();
             Arrays.fill(active, true);
+            BatchKernelLoop loop = null;
+            int[] afterKernel = null;
+            SinkhornResult[] fromKernel = new SinkhornResult[count];
+            if (BatchKernelLoop.applies(geometry, options, count)) {
+                // the stored-kernel products first, and the results of the problems they finished from kernel
+                // products; the log domain below goes on with the others (the kernel gave up on them, or its
+                // result's error is still above the tolerance)
+                loop = new BatchKernelLoop(geometry, kernels, options.threads(), options.epsilon());
+                try {
+                    loop.run(it, active.clone(), options.maxIterations(), tol, checkEvery);
+                    fromKernel = loop.results(it);
+                } finally {
+                    loop.close();
+                }
+                afterKernel = new int[count];
+                for (int k = 0; k < count; k++) {
+                    afterKernel[k] = it[k].iterations();
+                    SinkhornResult r = fromKernel[k];
+                    boolean done = r != null && (r.converged() || afterKernel[k] >= options.maxIterations());
+                    if (!done) {
+                        fromKernel[k] = null;
+                    }
+                    active[k] = !done && afterKernel[k] < options.maxIterations();
+                }
+            }
             try (ForkJoinPool pool = options.threads() > 1 ? new ForkJoinPool(options.threads()) : null) {
                 for (int iter = 0; iter < options.maxIterations(); iter++) {
                     List<SinkhornIterator> rows = new ArrayList<>();
                     for (int k = 0; k < count; k++) {
+                        if (active[k] && it[k].iterations() >= options.maxIterations()) {
+                            active[k] = false;
+                        }
                         if (active[k]) {
                             if (fused) {
                                 it[k].beginFusedUpdate(true);
@@ -103,8 +131,13 @@ final class SharedCostBatch {
                 }
             }
             List<SinkhornResult> results = new ArrayList<>(count);
-            for (SinkhornIterator p : it) {
-                results.add(p.result());
+            for (int k = 0; k < count; k++) {
+                SinkhornResult r = fromKernel[k] != null ? fromKernel[k] : it[k].result();
+                if (loop != null) {
+                    boolean logToo = loop.fallbacks(k) > 0 || it[k].iterations() > afterKernel[k];
+                    r = new SinkhornResult(r, logToo ? "kernel+log" : "kernel", loop.absorptions(), loop.fallbacks(k));
+                }
+                results.add(r);
             }
             return new BatchResult(results, System.nanoTime() - t0);
         } finally {

@@ -395,6 +395,16 @@ public final class SinkhornIterator implements AutoCloseable {
     }
 
     /**
+     * The result for the current potentials from log-sum-exps and plan sums computed elsewhere (the
+     * shared-kernel batch computes them with kernel products).
+     */
+    SinkhornResult resultFrom(double[] rowLse, double[] colLse, double[] rowNorm, double[] rowCost) {
+        return assemble(geometry, a, b, f.clone(), g.clone(), eps, rowLse, colLse, rowNorm, rowCost, iterations,
+                options.tolerance(), startNanos, kernels.name(), options.threads(), levelEpsilons, levelIterations,
+                "cpu", "cpu");
+    }
+
+    /**
      * A result from the potentials and the final sweeps' outputs (on the CPU or on a device): the row and
      * column log-sum-exps give the plan's marginals exactly as the iterations see them,
      * r_i = a_i·exp(f_i/ε + lse_i), and the plan sums of the row-normalised plan (rowNorm, rowCost) give each

@@ -760,4 +760,222 @@ public final class VectorKernels implements SinkhornKernels {
             }
         }
     }
+
+    // ---- shared-kernel batches: register tiles of 4 kernel rows × 2 vectors of problems ----
+
+    @Override
+    public void batchProductF32(MemorySegment k, int cols, int r0, int rows, float[] x, int width, float[] out) {
+        final long rowBytes = (long) cols * Float.BYTES;
+        final int end = r0 + rows;
+        final int wide = width - width % (2 * FL);
+        final int narrow = FS.loopBound(width);
+        final FloatVector zero = FloatVector.zero(FS);
+        for (int p = 0; p < wide; p += 2 * FL) {
+            int r = r0;
+            for (; r + 4 <= end; r += 4) {
+                final long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+                FloatVector s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
+                int xo = p;
+                for (int c = 0; c < cols; c++, xo += width) {
+                    final long at = (long) c * Float.BYTES;
+                    FloatVector x0 = FloatVector.fromArray(FS, x, xo), x1 = FloatVector.fromArray(FS, x, xo + FL);
+                    FloatVector k0 = FloatVector.broadcast(FS, k.get(F32, b0 + at));
+                    s00 = x0.fma(k0, s00);
+                    s01 = x1.fma(k0, s01);
+                    FloatVector k1 = FloatVector.broadcast(FS, k.get(F32, b1 + at));
+                    s10 = x0.fma(k1, s10);
+                    s11 = x1.fma(k1, s11);
+                    FloatVector k2 = FloatVector.broadcast(FS, k.get(F32, b2 + at));
+                    s20 = x0.fma(k2, s20);
+                    s21 = x1.fma(k2, s21);
+                    FloatVector k3 = FloatVector.broadcast(FS, k.get(F32, b3 + at));
+                    s30 = x0.fma(k3, s30);
+                    s31 = x1.fma(k3, s31);
+                }
+                int o = r * width + p;
+                s00.intoArray(out, o);
+                s01.intoArray(out, o + FL);
+                s10.intoArray(out, o + width);
+                s11.intoArray(out, o + width + FL);
+                s20.intoArray(out, o + 2 * width);
+                s21.intoArray(out, o + 2 * width + FL);
+                s30.intoArray(out, o + 3 * width);
+                s31.intoArray(out, o + 3 * width + FL);
+            }
+            for (; r < end; r++) {
+                final long b0 = r * rowBytes;
+                FloatVector s00 = zero, s01 = zero;
+                int xo = p;
+                for (int c = 0; c < cols; c++, xo += width) {
+                    FloatVector k0 = FloatVector.broadcast(FS, k.get(F32, b0 + (long) c * Float.BYTES));
+                    s00 = FloatVector.fromArray(FS, x, xo).fma(k0, s00);
+                    s01 = FloatVector.fromArray(FS, x, xo + FL).fma(k0, s01);
+                }
+                s00.intoArray(out, r * width + p);
+                s01.intoArray(out, r * width + p + FL);
+            }
+        }
+        for (int p = wide; p < narrow; p += FL) {
+            for (int r = r0; r < end; r++) {
+                final long b0 = r * rowBytes;
+                FloatVector s00 = zero;
+                int xo = p;
+                for (int c = 0; c < cols; c++, xo += width) {
+                    s00 = FloatVector.fromArray(FS, x, xo).fma(FloatVector.broadcast(FS, k.get(F32, b0 + (long) c * Float.BYTES)), s00);
+                }
+                s00.intoArray(out, r * width + p);
+            }
+        }
+        for (int p = narrow; p < width; p++) {
+            for (int r = r0; r < end; r++) {
+                final long b0 = r * rowBytes;
+                float sum = 0;
+                for (int c = 0; c < cols; c++) {
+                    sum = Math.fma(x[c * width + p], k.get(F32, b0 + (long) c * Float.BYTES), sum);
+                }
+                out[r * width + p] = sum;
+            }
+        }
+    }
+
+    @Override
+    public void batchProductF64(MemorySegment k, int cols, int r0, int rows, double[] x, int width, double[] out) {
+        final long rowBytes = (long) cols * Double.BYTES;
+        final int end = r0 + rows;
+        final int wide = width - width % (2 * DL);
+        final int narrow = DS.loopBound(width);
+        final DoubleVector zero = DoubleVector.zero(DS);
+        for (int p = 0; p < wide; p += 2 * DL) {
+            int r = r0;
+            for (; r + 4 <= end; r += 4) {
+                final long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+                DoubleVector s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
+                int xo = p;
+                for (int c = 0; c < cols; c++, xo += width) {
+                    final long at = (long) c * Double.BYTES;
+                    DoubleVector x0 = DoubleVector.fromArray(DS, x, xo), x1 = DoubleVector.fromArray(DS, x, xo + DL);
+                    DoubleVector k0 = DoubleVector.broadcast(DS, k.get(F64, b0 + at));
+                    s00 = x0.fma(k0, s00);
+                    s01 = x1.fma(k0, s01);
+                    DoubleVector k1 = DoubleVector.broadcast(DS, k.get(F64, b1 + at));
+                    s10 = x0.fma(k1, s10);
+                    s11 = x1.fma(k1, s11);
+                    DoubleVector k2 = DoubleVector.broadcast(DS, k.get(F64, b2 + at));
+                    s20 = x0.fma(k2, s20);
+                    s21 = x1.fma(k2, s21);
+                    DoubleVector k3 = DoubleVector.broadcast(DS, k.get(F64, b3 + at));
+                    s30 = x0.fma(k3, s30);
+                    s31 = x1.fma(k3, s31);
+                }
+                int o = r * width + p;
+                s00.intoArray(out, o);
+                s01.intoArray(out, o + DL);
+                s10.intoArray(out, o + width);
+                s11.intoArray(out, o + width + DL);
+                s20.intoArray(out, o + 2 * width);
+                s21.intoArray(out, o + 2 * width + DL);
+                s30.intoArray(out, o + 3 * width);
+                s31.intoArray(out, o + 3 * width + DL);
+            }
+            for (; r < end; r++) {
+                final long b0 = r * rowBytes;
+                DoubleVector s00 = zero, s01 = zero;
+                int xo = p;
+                for (int c = 0; c < cols; c++, xo += width) {
+                    DoubleVector k0 = DoubleVector.broadcast(DS, k.get(F64, b0 + (long) c * Double.BYTES));
+                    s00 = DoubleVector.fromArray(DS, x, xo).fma(k0, s00);
+                    s01 = DoubleVector.fromArray(DS, x, xo + DL).fma(k0, s01);
+                }
+                s00.intoArray(out, r * width + p);
+                s01.intoArray(out, r * width + p + DL);
+            }
+        }
+        for (int p = wide; p < narrow; p += DL) {
+            for (int r = r0; r < end; r++) {
+                final long b0 = r * rowBytes;
+                DoubleVector s00 = zero;
+                int xo = p;
+                for (int c = 0; c < cols; c++, xo += width) {
+                    s00 = DoubleVector.fromArray(DS, x, xo).fma(DoubleVector.broadcast(DS, k.get(F64, b0 + (long) c * Double.BYTES)), s00);
+                }
+                s00.intoArray(out, r * width + p);
+            }
+        }
+        for (int p = narrow; p < width; p++) {
+            for (int r = r0; r < end; r++) {
+                final long b0 = r * rowBytes;
+                double sum = 0;
+                for (int c = 0; c < cols; c++) {
+                    sum = Math.fma(x[c * width + p], k.get(F64, b0 + (long) c * Double.BYTES), sum);
+                }
+                out[r * width + p] = sum;
+            }
+        }
+    }
+
+    @Override
+    public void scalingStepF32(float[] sums, float[] w, float[] old, float[] next, float[] prod, int rows, int width,
+                               float[] low, float[] high, float[] err) {
+        final int bound = FS.loopBound(width);
+        final FloatVector one = FloatVector.broadcast(FS, 1f);
+        for (int r = 0; r < rows; r++) {
+            final int o = r * width;
+            for (int p = 0; p < bound; p += FL) {
+                FloatVector sum = FloatVector.fromArray(FS, sums, o + p), wv = FloatVector.fromArray(FS, w, o + p);
+                FloatVector.fromArray(FS, low, p).min(sum).intoArray(low, p);
+                FloatVector.fromArray(FS, high, p).max(sum).intoArray(high, p);
+                if (err != null) {
+                    FloatVector e = FloatVector.fromArray(FS, old, o + p).fma(sum, one.neg()).mul(wv).abs();
+                    FloatVector.fromArray(FS, err, p).add(e).intoArray(err, p);
+                }
+                FloatVector x = one.div(sum);
+                x.intoArray(next, o + p);
+                wv.mul(x).intoArray(prod, o + p);
+            }
+            for (int p = bound; p < width; p++) {
+                float sum = sums[o + p];
+                low[p] = Math.min(low[p], sum);
+                high[p] = Math.max(high[p], sum);
+                if (err != null) {
+                    err[p] += Math.abs(w[o + p] * Math.fma(old[o + p], sum, -1f));
+                }
+                float x = 1f / sum;
+                next[o + p] = x;
+                prod[o + p] = w[o + p] * x;
+            }
+        }
+    }
+
+    @Override
+    public void scalingStepF64(double[] sums, double[] w, double[] old, double[] next, double[] prod, int rows, int width,
+                               double[] low, double[] high, double[] err) {
+        final int bound = DS.loopBound(width);
+        final DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        for (int r = 0; r < rows; r++) {
+            final int o = r * width;
+            for (int p = 0; p < bound; p += DL) {
+                DoubleVector sum = DoubleVector.fromArray(DS, sums, o + p), wv = DoubleVector.fromArray(DS, w, o + p);
+                DoubleVector.fromArray(DS, low, p).min(sum).intoArray(low, p);
+                DoubleVector.fromArray(DS, high, p).max(sum).intoArray(high, p);
+                if (err != null) {
+                    DoubleVector e = DoubleVector.fromArray(DS, old, o + p).fma(sum, one.neg()).mul(wv).abs();
+                    DoubleVector.fromArray(DS, err, p).add(e).intoArray(err, p);
+                }
+                DoubleVector x = one.div(sum);
+                x.intoArray(next, o + p);
+                wv.mul(x).intoArray(prod, o + p);
+            }
+            for (int p = bound; p < width; p++) {
+                double sum = sums[o + p];
+                low[p] = Math.min(low[p], sum);
+                high[p] = Math.max(high[p], sum);
+                if (err != null) {
+                    err[p] += Math.abs(w[o + p] * Math.fma(old[o + p], sum, -1.0));
+                }
+                double x = 1 / sum;
+                next[o + p] = x;
+                prod[o + p] = w[o + p] * x;
+            }
+        }
+    }
 }
