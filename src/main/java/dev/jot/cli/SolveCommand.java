@@ -55,10 +55,11 @@ final class SolveCommand implements Callable<Integer> {
                     + "(builds with a TornadoVM SDK); default: -Djot.backend, else cpu")
     String backend;
 
-    @Option(names = "--sweeps", paramLabel = "S", defaultValue = "log",
+    @Option(names = "--sweeps", paramLabel = "S", defaultValue = "auto",
             description = "log (log-sum-exp sweeps), kernel (the Gibbs kernel stored at absorbed potentials: one pass of "
-                    + "products per iteration, back to the log domain where sums underflow) or auto (kernel for a single "
-                    + "stored matrix of at least 65536 entries); default: ${DEFAULT-VALUE}")
+                    + "products per iteration, or matrix-matrix products for a shared-cost batch; back to the log domain "
+                    + "where sums underflow) or auto (kernel for a stored matrix, or a batch, of at least 65536 entries "
+                    + "in all); default: ${DEFAULT-VALUE}")
     String sweeps;
 
     @Option(names = "--matrix-free", negatable = true,

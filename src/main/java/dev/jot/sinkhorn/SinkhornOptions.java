@@ -50,7 +50,7 @@ public final class SinkhornOptions {
      */
     public static SinkhornOptions epsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
-                Runtime.getRuntime().availableProcessors(), null, null, 0, null, "log");
+                Runtime.getRuntime().availableProcessors(), null, null, 0, null, "auto");
     }
 
     private static double checkEpsilon(double epsilon) {
@@ -197,15 +197,17 @@ public final class SinkhornOptions {
     }
 
     /**
-     * How a solve on a stored cost matrix sweeps it: {@code log} (the default: log-sum-exp sweeps, one
-     * exponential per cost entry and iteration), {@code kernel} (Schmitzer's stabilized scaling: the Gibbs
-     * kernel at absorbed potentials is stored once, each iteration is one pass of products over it, the
-     * scalings are absorbed into the potentials when they leave a safe range, and a row or column whose sums
-     * underflow sends the iteration back to the log domain; see {@code KernelLoop}) or {@code auto} (kernel
-     * sweeps where they apply and pay: a single solve on the CPU over a stored matrix of at least 2^16
-     * entries). Either way the result is computed from the final potentials by the log-domain sweeps, and a
-     * solve whose kernel iterations stop short of the tolerance goes on in the log domain. Batches,
-     * matrix-free costs and the devices use the log domain.
+     * How a solve on a stored cost matrix sweeps it: {@code log} (log-sum-exp sweeps, one exponential per
+     * cost entry and iteration), {@code kernel} (Schmitzer's stabilized scaling: the Gibbs kernel at absorbed
+     * potentials is stored once, each iteration is one pass of products over it, the scalings are absorbed
+     * into the potentials when they leave a safe range, and a row or column whose sums underflow sends the
+     * iteration back to the log domain; see {@code KernelLoop}; a shared-cost batch stores one kernel for all
+     * its problems and runs its iterations as matrix-matrix products, see {@code BatchKernelLoop}) or
+     * {@code auto} (the default: kernel sweeps where they apply and pay, a single solve or a batch on the CPU
+     * over a stored matrix of at least 2^16 entries in all). A single solve's result is computed from the
+     * final potentials by the log-domain sweeps, a batch's from kernel products at those potentials, and a
+     * solve whose kernel iterations stop short of the tolerance goes on in the log domain. Matrix-free costs,
+     * annealing stages above the target ε, and the devices use the log domain.
      *
      * @param sweeps {@code log}, {@code kernel} or {@code auto}
      * @return a copy with that choice

@@ -86,7 +86,7 @@ class BatchKernelTest {
         Random rnd = new Random(31);
         Geometry g = DenseGeometry.of(gridCost(100, 1), p);
         List<Weights> as = histograms(rnd, 70, 100), bs = histograms(rnd, 70, 100);
-        SinkhornOptions o = SinkhornOptions.epsilon(0.05).withPrecision(p).withTolerance(p == Precision.F64 ? 1e-9 : 1e-6)
+        SinkhornOptions o = SinkhornOptions.epsilon(0.05).withSweeps("log").withPrecision(p).withTolerance(p == Precision.F64 ? 1e-9 : 1e-6)
                 .withMaxIterations(20_000);
         BatchResult log = Sinkhorn.solveBatch(g, as, bs, o);
         BatchResult kernel = Sinkhorn.solveBatch(g, as, bs, o.withSweeps("kernel"));
@@ -115,7 +115,7 @@ class BatchKernelTest {
             as.add(Weights.of(normalised(a)));
             bs.add(Weights.of(normalised(b)));
         }
-        SinkhornOptions o = SinkhornOptions.epsilon(0.05).withPrecision(p).withTolerance(p == Precision.F64 ? 1e-9 : 1e-6)
+        SinkhornOptions o = SinkhornOptions.epsilon(0.05).withSweeps("log").withPrecision(p).withTolerance(p == Precision.F64 ? 1e-9 : 1e-6)
                 .withMaxIterations(20_000);
         BatchResult log = Sinkhorn.solveBatch(g, as, bs, o);
         BatchResult kernel = Sinkhorn.solveBatch(g, as, bs, o.withSweeps("kernel"));
@@ -180,7 +180,7 @@ class BatchKernelTest {
             as.add(Weights.of(halves(a)));
             bs.add(Weights.of(halves(b)));
         }
-        SinkhornOptions o = SinkhornOptions.epsilon(1e-3).withPrecision(p).withTolerance(p == Precision.F64 ? 1e-9 : 1e-6)
+        SinkhornOptions o = SinkhornOptions.epsilon(1e-3).withSweeps("log").withPrecision(p).withTolerance(p == Precision.F64 ? 1e-9 : 1e-6)
                 .withMaxIterations(20_000);
         assertSameAnswers(Sinkhorn.solveBatch(DenseGeometry.of(c, p), as, bs, o),
                 Sinkhorn.solveBatch(DenseGeometry.of(c, p), as, bs, o.withSweeps("kernel")), p, "clusters 100 apart, eps 1e-3");
@@ -197,7 +197,7 @@ class BatchKernelTest {
             bs.add(Weights.of(normalised(b)));
         }
         Geometry grid = DenseGeometry.of(gridCost(n, 1), p);
-        SinkhornOptions w = SinkhornOptions.epsilon(0.01).withPrecision(p).withTolerance(p == Precision.F64 ? 1e-9 : 1e-6)
+        SinkhornOptions w = SinkhornOptions.epsilon(0.01).withSweeps("log").withPrecision(p).withTolerance(p == Precision.F64 ? 1e-9 : 1e-6)
                 .withMaxIterations(20_000);
         assertSameAnswers(Sinkhorn.solveBatch(grid, as, bs, w), Sinkhorn.solveBatch(grid, as, bs, w.withSweeps("kernel")), p,
                 "weights 1e-30..1 and zeros");
@@ -212,7 +212,7 @@ class BatchKernelTest {
             ones.add(null);
             targets.add(Weights.of(histogram(rnd, n)));
         }
-        SinkhornOptions q = SinkhornOptions.epsilon(0.1).withPrecision(p);
+        SinkhornOptions q = SinkhornOptions.epsilon(0.1).withSweeps("log").withPrecision(p);
         assertSameAnswers(Sinkhorn.solveBatch(one, ones, targets, q), Sinkhorn.solveBatch(one, ones, targets, q.withSweeps("kernel")),
                 p, "n = 1");
     }

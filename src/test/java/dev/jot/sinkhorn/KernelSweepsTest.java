@@ -51,7 +51,7 @@ class KernelSweepsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("references")
     void referenceCasesMatchTheLogDomain(Reference.Case c, Precision p) throws IOException {
-        SinkhornOptions o = SinkhornOptions.epsilon(c.epsilon()).withPrecision(p).withTolerance(p == Precision.F64 ? 1e-10 : 1e-6)
+        SinkhornOptions o = SinkhornOptions.epsilon(c.epsilon()).withSweeps("log").withPrecision(p).withTolerance(p == Precision.F64 ? 1e-10 : 1e-6)
                 .withMaxIterations(50_000);
         SinkhornResult log, kernel;
         Weights a = Weights.of(Npy.read(c.file("a"))), b = Weights.of(Npy.read(c.file("b")));
@@ -95,7 +95,7 @@ class KernelSweepsTest {
             ys[2 * j + 1] = rnd.nextDouble();
         }
         Points x = Points.of(60, 2, xs), y = Points.of(50, 2, ys);
-        SinkhornOptions o = SinkhornOptions.epsilon(1e-3).withPrecision(p).withMaxIterations(20_000)
+        SinkhornOptions o = SinkhornOptions.epsilon(1e-3).withSweeps("log").withPrecision(p).withMaxIterations(20_000)
                 .withTolerance(p == Precision.F64 ? 1e-9 : 1e-6);
         SinkhornResult log = Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, o);
         SinkhornResult kernel = Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, o.withSweeps("kernel"));
@@ -119,7 +119,7 @@ class KernelSweepsTest {
         // median cost of these clouds is about 0.4, the largest about 3.4
         double eps = factor < 1 ? factor * 0.4 : factor * 3.4;
         for (Precision p : Precision.values()) {
-            SinkhornOptions o = SinkhornOptions.epsilon(eps).withPrecision(p).withMaxIterations(3000)
+            SinkhornOptions o = SinkhornOptions.epsilon(eps).withSweeps("log").withPrecision(p).withMaxIterations(3000)
                     .withTolerance(p == Precision.F64 ? 1e-9 : 1e-6);
             SinkhornResult log = Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, o);
             SinkhornResult kernel = Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, o.withSweeps("kernel"));
@@ -148,14 +148,14 @@ class KernelSweepsTest {
         for (int j = 0; j < 30; j++) {
             b[j] *= sa / sb;
         }
-        SinkhornOptions o = SinkhornOptions.epsilon(0.05).withPrecision(Precision.F64).withTolerance(1e-9 * sa).withMaxIterations(20_000);
+        SinkhornOptions o = SinkhornOptions.epsilon(0.05).withSweeps("log").withPrecision(Precision.F64).withTolerance(1e-9 * sa).withMaxIterations(20_000);
         SinkhornResult log = Sinkhorn.solve(x, y, Weights.of(a), Weights.of(b), CostFunction.SQUARED_EUCLIDEAN, o);
         SinkhornResult kernel = Sinkhorn.solve(x, y, Weights.of(a), Weights.of(b), CostFunction.SQUARED_EUCLIDEAN, o.withSweeps("kernel"));
         assertSameAnswer(log, kernel, Precision.F64, "weights 1e-30..1 and zeros");
         // n = 1 and m = 1
         Points one = Points.of(1, 2, new double[]{0.5, 0.5});
         for (Precision p : Precision.values()) {
-            SinkhornOptions q = SinkhornOptions.epsilon(0.1).withPrecision(p);
+            SinkhornOptions q = SinkhornOptions.epsilon(0.1).withSweeps("log").withPrecision(p);
             assertSameAnswer(Sinkhorn.solve(one, y, null, null, CostFunction.SQUARED_EUCLIDEAN, q),
                     Sinkhorn.solve(one, y, null, null, CostFunction.SQUARED_EUCLIDEAN, q.withSweeps("kernel")), p, "n = 1");
             assertSameAnswer(Sinkhorn.solve(x, one, null, null, CostFunction.SQUARED_EUCLIDEAN, q),
