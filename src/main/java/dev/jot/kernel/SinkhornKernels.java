@@ -393,4 +393,61 @@ public interface SinkhornKernels {
      */
     void scalingStepF64(double[] sums, double[] w, double[] old, double[] next, double[] prod, int rows, int width,
                         double[] low, double[] high, double[] err);
+
+    /**
+     * The stored-kernel result pass over a stripe of K (rows × cols, row-major) and the same rows of C: for each
+     * row r, cost[costOffset + r] = Σ_j K_rj·w_j·C_rj (the row's transport cost before its scaling; w = b·v), and
+     * the column sums t_j += c[costOffset + r]·K_rj (c = a·u, the row scalings of the state the result is for).
+     * Sums in f64, added in column order.
+     *
+     * @param k the kernel stripe, f32
+     * @param cost the costs of the same rows, f32
+     * @param rows the number of rows
+     * @param cols the number of columns
+     * @param w the column scalings b_j·v_j
+     * @param c the row factors a_r·u_r, read from index {@code costOffset}
+     * @param out receives the rows' costs, from index {@code costOffset}
+     * @param costOffset the index of the stripe's first row in {@code c} and {@code out}
+     * @param t the stripe's column sums, added to
+     */
+    default void kernelResultStepF32(MemorySegment k, MemorySegment cost, int rows, int cols, double[] w, double[] c,
+                                     double[] out, int costOffset, double[] t) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double sum = 0, cr = c[costOffset + r];
+            for (int j = 0; j < cols; j++) {
+                double kv = k.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, base + j);
+                sum += kv * w[j] * cost.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, base + j);
+                t[j] += cr * kv;
+            }
+            out[costOffset + r] = sum;
+        }
+    }
+
+    /**
+     * {@link #kernelResultStepF32} on an f64 kernel stripe and f64 costs.
+     *
+     * @param k the kernel stripe, f64
+     * @param cost the costs of the same rows, f64
+     * @param rows the number of rows
+     * @param cols the number of columns
+     * @param w the column scalings b_j·v_j
+     * @param c the row factors a_r·u_r, read from index {@code costOffset}
+     * @param out receives the rows' costs, from index {@code costOffset}
+     * @param costOffset the index of the stripe's first row in {@code c} and {@code out}
+     * @param t the stripe's column sums, added to
+     */
+    default void kernelResultStepF64(MemorySegment k, MemorySegment cost, int rows, int cols, double[] w, double[] c,
+                                     double[] out, int costOffset, double[] t) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double sum = 0, cr = c[costOffset + r];
+            for (int j = 0; j < cols; j++) {
+                double kv = k.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, base + j);
+                sum += kv * w[j] * cost.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, base + j);
+                t[j] += cr * kv;
+            }
+            out[costOffset + r] = sum;
+        }
+    }
 }

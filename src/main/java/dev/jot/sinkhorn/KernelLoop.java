@@ -29,9 +29,10 @@ import java.util.Arrays;
  *       rebuilt at the log-domain potentials; when a freshly built kernel fails again, twice as many
  *       log-domain iterations go first (far from the optimum, or at an ε small for the costs' spread, the
  *       first iterations are the log domain's); after {@link #MAX_FALLBACKS} the solve stays there;</li>
- *   <li>the stopping test uses the row marginal error of the current state, which falls out of the pass,
- *       and the caller computes the result from the final potentials with the log-domain sweeps (then
- *       goes on iterating there if that error is still above the tolerance).</li>
+ *   <li>the stopping test uses the row marginal error of the current state, which falls out of the pass;
+ *       a solve that stops on it gets its result from one more pass over K~ and C ({@link #result}), and
+ *       goes on iterating in the log domain if that result's error is above the tolerance; any other end
+ *       (the iteration limit, a fallback) gets the log-domain sweeps' result.</li>
  * </ul>
  */
 final class KernelLoop implements AutoCloseable {
@@ -70,6 +71,8 @@ final class KernelLoop implements AutoCloseable {
     private final Team pool;
     private int absorptions;
     private int fallbacks;
+    /** Whether the last {@link #run} stopped on the tolerance in the kernel (s is then the row sums at its state). */
+    private boolean converged;
 
     /**
      * Whether a solve with these options on this geometry runs kernel sweeps.
@@ -224,6 +227,7 @@ final class KernelLoop implements AutoCloseable {
      * @param checkEvery how often to test the error
      */
     void run(SinkhornIterator it, int limit, double tol, int checkEvery) {
+        converged = false;
         double[] f = it.f(), g = it.g();
         int done = it.iterations();
         rebuild(f, g);
@@ -243,6 +247,7 @@ final class KernelLoop implements AutoCloseable {
                     }
                 }
                 if (err <= tol) {
+                    converged = true;
                     break;
                 }
             }
@@ -298,6 +303,60 @@ final class KernelLoop implements AutoCloseable {
         potentialF(f);
         potentialG(g);
         it.adopt(f, g, done);
+    }
+
+    /** {@return whether the last run stopped on the tolerance in the kernel, so that {@link #result} applies} */
+    boolean converged() {
+        return converged;
+    }
+
+    /**
+     * The result at the state the last {@link #run} converged at, from one pass over K~ and C
+     * ({@link SinkhornKernels#kernelResultStepF32}) instead of the log-domain sweeps: with s = K~·(b∘v) from the
+     * iteration that measured the error, T = K~ᵀ·(a∘u) and R_i = Σ_j K~_ij·b_j·v_j·C_ij, the log-domain
+     * result's log-sum-exps are rowLse_i = log s_i − f~_i/ε and colLse_j = log T_j − g~_j/ε, and row i's mean
+     * cost is R_i/s_i. The iterator holds the state's potentials.
+     *
+     * @param it the iterator {@link #run} left its potentials in
+     * @return the result ({@code converged} decided again from these sums)
+     */
+    SinkhornResult result(SinkhornIterator it) {
+        if (!converged) {
+            throw new IllegalStateException("the kernel iterations did not converge");
+        }
+        double[] w = new double[m], c = new double[n], rowCost = new double[n];
+        for (int j = 0; j < m; j++) {
+            w[j] = b[j] * v[j];
+        }
+        for (int i = 0; i < n; i++) {
+            c[i] = a[i] * u[i];
+        }
+        double[][] parts = new double[stripes][m];
+        long rowBytes = (long) m * geometry.precision().bytes();
+        forStripes(q -> {
+            int r0 = q * STRIPE, rows = Math.min(STRIPE, n - r0);
+            MemorySegment stripe = k.asSlice(r0 * rowBytes, rows * rowBytes);
+            MemorySegment cost = geometry.tile(false, r0, rows, null);
+            if (f32) {
+                kernels.kernelResultStepF32(stripe, cost, rows, m, w, c, rowCost, r0, parts[q]);
+            } else {
+                kernels.kernelResultStepF64(stripe, cost, rows, m, w, c, rowCost, r0, parts[q]);
+            }
+        });
+        double[] rowLse = new double[n], colLse = new double[m], rowNorm = new double[n];
+        for (int i = 0; i < n; i++) {
+            rowLse[i] = Math.log(s[i]) - ft[i] * invEps;
+            rowNorm[i] = 1;
+            rowCost[i] = s[i] > 0 ? rowCost[i] / s[i] : 0;
+        }
+        for (int j = 0; j < m; j++) {
+            double t = 0;
+            for (int q = 0; q < stripes; q++) {
+                t += parts[q][j];
+            }
+            colLse[j] = Math.log(t) - gt[j] * invEps;
+        }
+        return it.resultFrom(rowLse, colLse, rowNorm, rowCost);
     }
 
     @Override

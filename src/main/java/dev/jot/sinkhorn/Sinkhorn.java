@@ -356,7 +356,10 @@ public final class Sinkhorn {
                 kernel.run(it, limit, tol, options.checkEvery());
             }
             int before = it.iterations();
-            iterate(it, limit, tol, options.checkEvery(), symmetric);
+            if (!(last && kernel != null && kernel.converged())) {
+                // (a kernel that stopped on the tolerance has its result checked by the caller instead)
+                iterate(it, limit, tol, options.checkEvery(), symmetric);
+            }
             logAtTarget = it.iterations() - before;
             spent[level] = it.iterations() - start;
         }
@@ -430,8 +433,22 @@ public final class Sinkhorn {
         try (KernelLoop loop = new KernelLoop(geometry, options.kernels(), options.threads(), it.weightsA(), it.weightsB(),
                 options.epsilon())) {
             int logAtTarget = runSchedule(it, geometry, options, false, loop);
+            SinkhornResult r = null;
+            if (loop.converged()) {
+                r = loop.result(it);
+                if (!r.converged()) {
+                    // the kernel's sums said converged, its result's do not (rounding at the tolerance's edge)
+                    int before = it.iterations();
+                    iterate(it, options.maxIterations(), options.tolerance(), options.checkEvery(), false);
+                    logAtTarget += it.iterations() - before;
+                    r = null;
+                }
+            }
+            if (r == null) {
+                r = it.result();
+            }
             String sweeps = loop.fallbacks() > 0 || logAtTarget > 0 ? "kernel+log" : "kernel";
-            return new SinkhornResult(it.result(), sweeps, loop.absorptions(), loop.fallbacks());
+            return new SinkhornResult(r, sweeps, loop.absorptions(), loop.fallbacks());
         }
     }
 }

@@ -170,6 +170,9 @@ class KernelSweepsTest {
         Points x = cloud(rnd, 300, 0), y = cloud(rnd, 250, 0.1);
         SinkhornOptions o = SinkhornOptions.epsilon(0.01).withPrecision(Precision.parse(precision)).withSweeps("kernel");
         SinkhornResult one = Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, o.withThreads(1));
+        // converged in the kernel, and its result from the kernel pass (no log-domain iteration)
+        assertEquals("kernel", one.sweeps(), one.status());
+        assertTrue(one.converged(), one.status());
         for (int t : new int[]{2, 3, 4}) {
             SinkhornResult r = Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, o.withThreads(t));
             assertEquals(one.cost(), r.cost(), 0.0, t + " threads");

@@ -978,4 +978,62 @@ public final class VectorKernels implements SinkhornKernels {
             }
         }
     }
+
+    @Override
+    public void kernelResultStepF32(MemorySegment k, MemorySegment cost, int rows, int cols, double[] w, double[] c,
+                                    double[] out, int costOffset, double[] t) {
+        if (FH.length() != DL) {
+            SinkhornKernels.super.kernelResultStepF32(k, cost, rows, cols, w, c, out, costOffset, t);
+            return;
+        }
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Float.BYTES;
+            final double cr = c[costOffset + r];
+            final DoubleVector cv = DoubleVector.broadcast(DS, cr);
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int j = 0; j < bound; j += DL) {
+                long at = base + (long) j * Float.BYTES;
+                DoubleVector kv = (DoubleVector) FloatVector.fromMemorySegment(FH, k, at, ORDER).convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector cc = (DoubleVector) FloatVector.fromMemorySegment(FH, cost, at, ORDER).convertShape(VectorOperators.F2D, DS, 0);
+                acc = kv.mul(DoubleVector.fromArray(DS, w, j)).fma(cc, acc);
+                kv.fma(cv, DoubleVector.fromArray(DS, t, j)).intoArray(t, j);
+            }
+            double sum = VectorMath.sum(acc);
+            for (int j = bound; j < cols; j++) {
+                long at = base + (long) j * Float.BYTES;
+                double kv = k.get(F32, at);
+                sum += kv * w[j] * cost.get(F32, at);
+                t[j] += cr * kv;
+            }
+            out[costOffset + r] = sum;
+        }
+    }
+
+    @Override
+    public void kernelResultStepF64(MemorySegment k, MemorySegment cost, int rows, int cols, double[] w, double[] c,
+                                    double[] out, int costOffset, double[] t) {
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Double.BYTES;
+            final double cr = c[costOffset + r];
+            final DoubleVector cv = DoubleVector.broadcast(DS, cr);
+            DoubleVector acc = DoubleVector.zero(DS);
+            for (int j = 0; j < bound; j += DL) {
+                long at = base + (long) j * Double.BYTES;
+                DoubleVector kv = DoubleVector.fromMemorySegment(DS, k, at, ORDER);
+                DoubleVector cc = DoubleVector.fromMemorySegment(DS, cost, at, ORDER);
+                acc = kv.mul(DoubleVector.fromArray(DS, w, j)).fma(cc, acc);
+                kv.fma(cv, DoubleVector.fromArray(DS, t, j)).intoArray(t, j);
+            }
+            double sum = VectorMath.sum(acc);
+            for (int j = bound; j < cols; j++) {
+                long at = base + (long) j * Double.BYTES;
+                double kv = k.get(F64, at);
+                sum += kv * w[j] * cost.get(F64, at);
+                t[j] += cr * kv;
+            }
+            out[costOffset + r] = sum;
+        }
+    }
 }
