@@ -17,7 +17,8 @@ import java.util.stream.IntStream;
  * reads a tile of C once and applies it to a chunk of problems while it is in cache, so the B × n × m
  * tensor is never formed and C is read once per chunk, not once per problem. Work is split over (row
  * block, problem chunk) pairs. Each problem keeps its own potentials, stops on its own tolerance and
- * reports its own iterations; problem k gives the bits of a single solve.
+ * reports its own iterations; with log sweeps problem k gives the bits of a single solve; stored-kernel
+ * sweeps run first where they apply ({@link BatchKernelLoop}).
  */
 final class SharedCostBatch {
     /** Problems handled together on one tile. */

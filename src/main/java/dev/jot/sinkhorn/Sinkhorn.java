@@ -150,9 +150,13 @@ public final class Sinkhorn {
     }
 
     /**
-     * A batch of histogram pairs (a_k, b_k) over one shared cost matrix (a geometry): one pass over each
-     * tile of C serves a chunk of the batch, and the B × n × m tensor is never formed. Each problem stops
-     * on its own tolerance; problem k gives the bits of a single solve.
+     * A batch of histogram pairs (a_k, b_k) over one shared cost matrix (a geometry); the B × n × m tensor is
+     * never formed. With stored-kernel sweeps (the default {@code auto} on a batch of at least 2^16 entries in
+     * all, or {@code kernel}) the batch shares one stored kernel and iterates by matrix-matrix products with
+     * per-problem scalings, falling back to the log domain problem by problem where its sums underflow
+     * (see {@link SinkhornOptions#withSweeps}); with {@code log} sweeps one pass over each tile of C serves a
+     * chunk of the batch, and problem k gives the bits of a single log-domain solve. Each problem stops on its
+     * own tolerance.
      *
      * @param geometry the shared costs, n × m
      * @param as the source weights a_k (entries may be {@code null} for uniform)
