@@ -58,7 +58,7 @@ public class BatchBench {
     private List<Points> ys;
     private SinkhornOptions options;
 
-    private static Weights histogram(Random rnd, int n) {
+    static Weights histogram(Random rnd, int n) {
         double[] w = new double[n];
         double s = 0;
         for (int i = 0; i < n; i++) {
@@ -71,7 +71,7 @@ public class BatchBench {
         return Weights.of(w);
     }
 
-    private static Points cloud(Random rnd, int n, int d) {
+    static Points cloud(Random rnd, int n, int d) {
         double[] v = new double[n * d];
         for (int k = 0; k < v.length; k++) {
             v[k] = rnd.nextDouble();

@@ -59,38 +59,17 @@ public class BatchKernelBench {
     private List<Weights> bs;
     private SinkhornOptions options;
 
-    static Weights histogram(Random rnd, int n) {
-        double[] w = new double[n];
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-            w[i] = 0.1 + rnd.nextDouble();
-            s += w[i];
-        }
-        for (int i = 0; i < n; i++) {
-            w[i] /= s;
-        }
-        return Weights.of(w);
-    }
-
-    static Points cloud(Random rnd, int n, int d) {
-        double[] v = new double[n * d];
-        for (int k = 0; k < v.length; k++) {
-            v[k] = rnd.nextDouble();
-        }
-        return Points.of(n, d, v);
-    }
-
     @Setup(Level.Trial)
     public void setup() {
         Random rnd = new Random(7);
-        Points x = cloud(rnd, 100, 2), y = cloud(rnd, 100, 2);
+        Points x = BatchBench.cloud(rnd, 100, 2), y = BatchBench.cloud(rnd, 100, 2);
         geometry = DenseGeometry.of(x, y, CostFunction.SQUARED_EUCLIDEAN, Precision.parse(precision));
         geometryF64 = DenseGeometry.of(x, y, CostFunction.SQUARED_EUCLIDEAN, Precision.F64);
         as = new ArrayList<>();
         bs = new ArrayList<>();
         for (int k = 0; k < 1024; k++) {
-            as.add(histogram(rnd, 100));
-            bs.add(histogram(rnd, 100));
+            as.add(BatchBench.histogram(rnd, 100));
+            bs.add(BatchBench.histogram(rnd, 100));
         }
         options = SinkhornOptions.epsilon(0.05).withPrecision(Precision.parse(precision)).withThreads(threads)
                 .withSweeps(sweeps).withTolerance(0).withMaxIterations(iterations);
