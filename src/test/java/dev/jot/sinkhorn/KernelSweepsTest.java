@@ -233,4 +233,72 @@ class KernelSweepsTest {
         assertEquals("log", Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, o.withMatrixFree(true)).sweeps());
         assertThrows(IllegalArgumentException.class, () -> o.withSweeps("fast"));
     }
+
+    @ParameterizedTest(name = "rows {0}")
+    @ValueSource(ints = {1, 3, 4, 5, 8, 13, 64})
+    void theVectorRowAndResultStepsAreTheScalarOnesToRounding(int rows) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Kernels.vector().isPresent(), "no vector kernels");
+        var vector = Kernels.vector().get();
+        var scalar = Kernels.byName("scalar");
+        Random rnd = new Random(27 + rows);
+        for (int cols : new int[]{7, 16, 53}) {
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                var kf = arena.allocate(4L * rows * cols);
+                var kd = arena.allocate(8L * rows * cols);
+                var cf = arena.allocate(4L * rows * cols);
+                var cd = arena.allocate(8L * rows * cols);
+                for (int q = 0; q < rows * cols; q++) {
+                    double kv = rnd.nextDouble(), cv = 3 * rnd.nextDouble();
+                    kf.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, q, (float) kv);
+                    kd.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, q, kv);
+                    cf.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, q, (float) cv);
+                    cd.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, q, cv);
+                }
+                float[] wf = new float[cols];
+                double[] wd = new double[cols], a = new double[rows], c = new double[rows];
+                for (int j = 0; j < cols; j++) {
+                    wd[j] = rnd.nextDouble();
+                    wf[j] = (float) wd[j];
+                }
+                for (int r = 0; r < rows; r++) {
+                    a[r] = rnd.nextDouble();
+                    c[r] = rnd.nextDouble();
+                }
+                double[] s1 = new double[rows], s2 = new double[rows], d1 = new double[rows], d2 = new double[rows];
+                float[] t1 = new float[cols], t2 = new float[cols];
+                double[] u1 = new double[cols], u2 = new double[cols];
+                scalar.kernelRowStepF32(kf, rows, cols, wf, a, s1, 0, t1);
+                vector.kernelRowStepF32(kf, rows, cols, wf, a, s2, 0, t2);
+                scalar.kernelRowStepF64(kd, rows, cols, wd, a, d1, 0, u1);
+                vector.kernelRowStepF64(kd, rows, cols, wd, a, d2, 0, u2);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(s1[r], s2[r], 1e-5 * s1[r], "f32 row sum " + r + ", cols " + cols);
+                    assertEquals(d1[r], d2[r], 1e-13 * d1[r], "f64 row sum " + r + ", cols " + cols);
+                }
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(t1[j], t2[j], 1e-5 * t1[j], "f32 column sum " + j + ", cols " + cols);
+                    assertEquals(u1[j], u2[j], 1e-13 * u1[j], "f64 column sum " + j + ", cols " + cols);
+                }
+                double[] r1 = new double[rows], r2 = new double[rows], v1 = new double[cols], v2 = new double[cols];
+                scalar.kernelResultStepF32(kf, cf, rows, cols, wd, c, r1, 0, v1);
+                vector.kernelResultStepF32(kf, cf, rows, cols, wd, c, r2, 0, v2);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(r1[r], r2[r], 1e-12 * r1[r], "f32 result row " + r + ", cols " + cols);
+                }
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(v1[j], v2[j], 1e-12 * v1[j], "f32 result column " + j + ", cols " + cols);
+                }
+                java.util.Arrays.fill(v1, 0);
+                java.util.Arrays.fill(v2, 0);
+                scalar.kernelResultStepF64(kd, cd, rows, cols, wd, c, r1, 0, v1);
+                vector.kernelResultStepF64(kd, cd, rows, cols, wd, c, r2, 0, v2);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(r1[r], r2[r], 1e-12 * r1[r], "f64 result row " + r + ", cols " + cols);
+                }
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(v1[j], v2[j], 1e-12 * v1[j], "f64 result column " + j + ", cols " + cols);
+                }
+            }
+        }
+    }
 }

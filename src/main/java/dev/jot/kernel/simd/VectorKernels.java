@@ -624,48 +624,82 @@ public final class VectorKernels implements SinkhornKernels {
     public void kernelRowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] s, int sOffset, float[] t) {
         final int bound = FS.loopBound(cols);
         final long rowBytes = (long) cols * Float.BYTES;
-        int r = 0;
-        // four rows at a time: one load of w serves four dot products, one load and store of t four axpys
-        for (; r + 4 <= rows; r += 4) {
-            final long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        final int blocks = rows / 4;
+        // four rows at a time: one load of w serves four dot products, one load and store of t four axpys; and
+        // software-pipelined: block q's dot products (streaming its rows from memory) share a loop with block
+        // q − 1's axpys (re-reading its rows from cache), so that the two overlap. Each t_j gets its terms in
+        // the same order as block by block.
+        float[] cb = new float[4];
+        long p0 = 0;
+        for (int q = 0; q <= blocks; q++) {
+            final boolean dot = q < blocks, axpy = q > 0;
+            final long b0 = (long) q * 4 * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+            final long p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+            final FloatVector c0 = FloatVector.broadcast(FS, cb[0]), c1 = FloatVector.broadcast(FS, cb[1]),
+                    c2 = FloatVector.broadcast(FS, cb[2]), c3 = FloatVector.broadcast(FS, cb[3]);
             FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
-            for (int j = 0; j < bound; j += FL) {
-                long at = (long) j * Float.BYTES;
-                FloatVector wv = FloatVector.fromArray(FS, w, j);
-                s0 = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(wv, s0);
-                s1 = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(wv, s1);
-                s2 = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(wv, s2);
-                s3 = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(wv, s3);
+            if (dot && axpy) {
+                for (int j = 0; j < bound; j += FL) {
+                    long at = (long) j * Float.BYTES;
+                    FloatVector wv = FloatVector.fromArray(FS, w, j);
+                    s0 = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(wv, s0);
+                    s1 = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(wv, s1);
+                    s2 = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(wv, s2);
+                    s3 = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(wv, s3);
+                    FloatVector tv = FloatVector.fromArray(FS, t, j);
+                    tv = FloatVector.fromMemorySegment(FS, k, p0 + at, ORDER).fma(c0, tv);
+                    tv = FloatVector.fromMemorySegment(FS, k, p1 + at, ORDER).fma(c1, tv);
+                    tv = FloatVector.fromMemorySegment(FS, k, p2 + at, ORDER).fma(c2, tv);
+                    tv = FloatVector.fromMemorySegment(FS, k, p3 + at, ORDER).fma(c3, tv);
+                    tv.intoArray(t, j);
+                }
+            } else if (dot) {
+                for (int j = 0; j < bound; j += FL) {
+                    long at = (long) j * Float.BYTES;
+                    FloatVector wv = FloatVector.fromArray(FS, w, j);
+                    s0 = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(wv, s0);
+                    s1 = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(wv, s1);
+                    s2 = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(wv, s2);
+                    s3 = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(wv, s3);
+                }
+            } else if (axpy) {
+                for (int j = 0; j < bound; j += FL) {
+                    long at = (long) j * Float.BYTES;
+                    FloatVector tv = FloatVector.fromArray(FS, t, j);
+                    tv = FloatVector.fromMemorySegment(FS, k, p0 + at, ORDER).fma(c0, tv);
+                    tv = FloatVector.fromMemorySegment(FS, k, p1 + at, ORDER).fma(c1, tv);
+                    tv = FloatVector.fromMemorySegment(FS, k, p2 + at, ORDER).fma(c2, tv);
+                    tv = FloatVector.fromMemorySegment(FS, k, p3 + at, ORDER).fma(c3, tv);
+                    tv.intoArray(t, j);
+                }
             }
-            // lanes added in order (reduceLanes' order differs between compilation modes)
-            float[] sum = {(float) VectorMath.sum(s0), (float) VectorMath.sum(s1), (float) VectorMath.sum(s2), (float) VectorMath.sum(s3)};
-            long[] base = {b0, b1, b2, b3};
-            float[] c = new float[4];
-            for (int q = 0; q < 4; q++) {
+            if (axpy) {
+                // the previous block's tail columns
                 for (int j = bound; j < cols; j++) {
-                    sum[q] += k.get(F32, base[q] + (long) j * Float.BYTES) * w[j];
+                    long at = (long) j * Float.BYTES;
+                    t[j] += cb[0] * k.get(F32, p0 + at);
+                    t[j] += cb[1] * k.get(F32, p1 + at);
+                    t[j] += cb[2] * k.get(F32, p2 + at);
+                    t[j] += cb[3] * k.get(F32, p3 + at);
                 }
-                s[sOffset + r + q] = sum[q];
-                float cq = sum[q] > 0 ? (float) (a[sOffset + r + q] / sum[q]) : 0f;
-                c[q] = Float.isFinite(cq) ? cq : 0f;
             }
-            final FloatVector c0 = FloatVector.broadcast(FS, c[0]), c1 = FloatVector.broadcast(FS, c[1]),
-                    c2 = FloatVector.broadcast(FS, c[2]), c3 = FloatVector.broadcast(FS, c[3]);
-            for (int j = 0; j < bound; j += FL) {
-                long at = (long) j * Float.BYTES;
-                FloatVector tv = FloatVector.fromArray(FS, t, j);
-                tv = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(c0, tv);
-                tv = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(c1, tv);
-                tv = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(c2, tv);
-                tv = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(c3, tv);
-                tv.intoArray(t, j);
-            }
-            for (int j = bound; j < cols; j++) {
-                for (int q = 0; q < 4; q++) {
-                    t[j] += c[q] * k.get(F32, base[q] + (long) j * Float.BYTES);
+            if (dot) {
+                // lanes added in order (reduceLanes' order differs between compilation modes)
+                float[] sum = {(float) VectorMath.sum(s0), (float) VectorMath.sum(s1), (float) VectorMath.sum(s2), (float) VectorMath.sum(s3)};
+                long[] base = {b0, b1, b2, b3};
+                int r = 4 * q;
+                for (int e = 0; e < 4; e++) {
+                    for (int j = bound; j < cols; j++) {
+                        sum[e] += k.get(F32, base[e] + (long) j * Float.BYTES) * w[j];
+                    }
+                    s[sOffset + r + e] = sum[e];
+                    float ce = sum[e] > 0 ? (float) (a[sOffset + r + e] / sum[e]) : 0f;
+                    cb[e] = Float.isFinite(ce) ? ce : 0f;
                 }
+                p0 = b0;
             }
         }
+        int r = 4 * blocks;
         for (; r < rows; r++) {
             final long base = r * rowBytes;
             FloatVector acc = FloatVector.zero(FS);
