@@ -1,0 +1,276 @@
+package dev.jot.cli;
+
+import dev.jot.barycenter.FixedSupport;
+import dev.jot.barycenter.FixedSupportResult;
+import dev.jot.barycenter.FreeSupport;
+import dev.jot.barycenter.FreeSupportOptions;
+import dev.jot.barycenter.FreeSupportResult;
+import dev.jot.data.DataFiles;
+import dev.jot.data.NdArray;
+import dev.jot.data.Points;
+import dev.jot.data.Weights;
+import dev.jot.sinkhorn.SinkhornOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jot barycenter}: Wasserstein barycenters of histograms on one support ({@code --histograms} with
+ * {@code --cost-matrix}: iterative Bregman projections, or debiased) or of point clouds ({@code --clouds}: free
+ * support, exact or entropic plans).
+ */
+@Command(name = "barycenter", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Wasserstein barycenter argmin_b sum_k w_k OT(b, h_k) (cost |x-y|^2 for clouds; files .npy or .csv).",
+                "Fixed support: --histograms H (k x n, one per row) --cost-matrix C (n x n) --epsilon E: iterative Bregman "
+                        + "projections in the log domain (POT's barycenter(..., method='sinkhorn_log') at reg = E); --debiased for "
+                        + "Janati et al.'s debiased barycenter. --tol applies to the plans' row errors |P_k 1 - h_k|.",
+                "Free support: --clouds x0,x1,... --support-size K (or --init X0) with --exact (network simplex) or --epsilon E "
+                        + "(Sinkhorn plans): X <- sum_k w_k diag(1/b) T_k X_k; --max-iter and --tol apply to this outer loop "
+                        + "(the change of X)."})
+final class BarycenterCommand implements Callable<Integer> {
+    @Option(names = "--histograms", paramLabel = "H", description = "k x n histograms, one per row (fixed support)")
+    Path histograms;
+
+    @Option(names = "--cost-matrix", paramLabel = "C", description = "the n x n cost matrix of the histograms' support")
+    Path costMatrix;
+
+    @Option(names = "--clouds", paramLabel = "X0,X1,...", description = "point clouds, n_k x d each, comma-separated (free support)")
+    String clouds;
+
+    @Option(names = "--cloud-weights", paramLabel = "A0,A1,...", description = "the clouds' weights, one file per cloud (default: uniform)")
+    String cloudWeights;
+
+    @Option(names = "--weights", paramLabel = "W",
+            description = "barycentric weights: a file of k values or k numbers separated by commas, summing to 1 (default: 1/k each)")
+    String weights;
+
+    @Option(names = "--epsilon", paramLabel = "E", description = "regularisation epsilon > 0 (required but with --exact)")
+    Double epsilon;
+
+    @Option(names = "--debiased", description = "the debiased barycenter (fixed support)")
+    boolean debiased;
+
+    @Option(names = "--exact", description = "exact plans (network simplex) for free support")
+    boolean exact;
+
+    @Option(names = "--support-size", paramLabel = "K", description = "free support: the number of support points")
+    Integer supportSize;
+
+    @Option(names = "--init", paramLabel = "X0", description = "free support: the initial support, K x d (default: K points drawn from the clouds)")
+    Path init;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "free support: the seed of the drawn initial support; default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--inner-max-iter", paramLabel = "N", defaultValue = "10000",
+            description = "free support with --epsilon: each Sinkhorn solve's iteration limit; default: ${DEFAULT-VALUE}")
+    int innerMaxIter;
+
+    @Option(names = "--inner-tol", paramLabel = "T", defaultValue = "1e-9",
+            description = "free support with --epsilon: each Sinkhorn solve's tolerance; default: ${DEFAULT-VALUE}")
+    double innerTol;
+
+    @Mixin
+    SolverOptions solver;
+
+    @Option(names = "--out", paramLabel = "FILE", required = true, description = "the barycenter: n values (fixed support) or K x d points")
+    Path out;
+
+    @Mixin
+    OutputOptions.JsonFlag output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        DataFiles.checkType(out);
+        if (solver.anneal != null) {
+            throw new IllegalArgumentException("--anneal is not supported by jot barycenter");
+        }
+        if ((histograms != null) == (clouds != null)) {
+            throw new IllegalArgumentException(histograms != null
+                    ? "give either --histograms (fixed support) or --clouds (free support), not both"
+                    : "missing input: give --histograms with --cost-matrix (fixed support) or --clouds (free support)");
+        }
+        return histograms != null ? fixed() : free();
+    }
+
+    private SinkhornOptions options(double eps) {
+        return solver.options(eps);
+    }
+
+    private double requireEpsilon() {
+        if (epsilon == null) {
+            throw new IllegalArgumentException("missing --epsilon (the regularisation)" + (histograms == null ? ", or give --exact" : ""));
+        }
+        return epsilon;
+    }
+
+    private double[] weights(int k) throws IOException {
+        if (weights == null) {
+            return null;
+        }
+        String s = weights.strip();
+        double[] w;
+        if (s.matches("[-+0-9.eE, ]+") && !s.isEmpty()) {
+            String[] parts = s.split(",");
+            w = new double[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    w[i] = Double.parseDouble(parts[i].strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--weights: '" + parts[i].strip() + "' is not a number");
+                }
+            }
+        } else {
+            Weights read = InputOptions.weights("--weights", Path.of(s));
+            w = read.toArray();
+        }
+        if (w.length != k) {
+            throw new IllegalArgumentException("--weights has " + w.length + " values but there are " + k + " inputs");
+        }
+        return w;
+    }
+
+    private static List<Path> files(String list) {
+        List<Path> p = new ArrayList<>();
+        for (String s : list.split(",")) {
+            if (!s.isBlank()) {
+                p.add(Path.of(s.strip()));
+            }
+        }
+        return p;
+    }
+
+    private Integer fixed() throws IOException {
+        for (String[] o : new String[][] {{"--exact", exact ? "" : null}, {"--support-size", supportSize == null ? null : ""},
+                {"--init", init == null ? null : ""}, {"--cloud-weights", cloudWeights}}) {
+            if (o[1] != null) {
+                throw new IllegalArgumentException(o[0] + " is for free support (--clouds), not for --histograms");
+            }
+        }
+        if (costMatrix == null) {
+            throw new IllegalArgumentException("missing --cost-matrix (the n x n costs between the histograms' bins)");
+        }
+        NdArray h = InputOptions.read("--histograms", histograms);
+        if (h.rank() == 1) {
+            h = NdArray.wrap(h.segment(), h.precision(), 1, h.shape(0));
+        }
+        NdArray c = InputOptions.costMatrix("--cost-matrix", costMatrix);
+        double eps = requireEpsilon();
+        SinkhornOptions o = options(eps);
+        int k = h.rank() == 2 ? (int) h.shape(0) : 0;
+        double[] w = weights(k);
+        FixedSupportResult r;
+        try {
+            r = debiased ? FixedSupport.debiased(h, c, w, o) : FixedSupport.barycenter(h, c, w, o);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("costMatrix", "--cost-matrix").replaceFirst("^histograms", "--histograms")
+                    .replaceFirst("^weights", "--weights"), e);
+        }
+        double[] bar = r.barycenter();
+        DataFiles.write(out, NdArray.of(bar, bar.length));
+        PrintWriter pw = spec.commandLine().getOut();
+        double mass = 0;
+        for (double v : bar) {
+            mass += v;
+        }
+        if (output.json) {
+            pw.println(new Json().put("iterations", r.iterations()).put("converged", r.converged()).put("value", r.value())
+                    .raw("values", array(r.values())).put("marginal_error", r.marginalError())
+                    .raw("marginal_errors", array(r.marginalErrors())).put("mass", mass).put("n", bar.length)
+                    .put("k", r.values().length).put("epsilon", eps).put("debiased", r.debiased())
+                    .put("precision", r.precision().toString()).put("kernels", o.kernels().name()).put("threads", o.threads())
+                    .put("out", out.toString()).put("time_ms", r.millis()).toString());
+        } else {
+            pw.println(String.format(Locale.ROOT, "%s barycenter of %d histograms on %d bins, epsilon = %s, %s%n"
+                            + "  value            %.10g%n  marginal error   %.3g%n  iterations       %d (%s)%n  written          %s",
+                    r.debiased() ? "debiased" : "entropic", r.values().length, bar.length, Json.repr(eps), r.precision(), r.value(),
+                    r.marginalError(), r.iterations(), r.converged() ? "converged" : "not converged", out));
+        }
+        return 0;
+    }
+
+    private Integer free() throws IOException {
+        if (costMatrix != null) {
+            throw new IllegalArgumentException("--cost-matrix is for --histograms; free support uses the cost |x-y|^2");
+        }
+        if (debiased) {
+            throw new IllegalArgumentException("--debiased is for fixed support (--histograms)");
+        }
+        if (exact == (epsilon != null)) {
+            throw new IllegalArgumentException(exact ? "give either --exact or --epsilon, not both"
+                    : "missing --epsilon (entropic plans) or --exact (network simplex)");
+        }
+        List<Path> cf = files(clouds);
+        if (cf.isEmpty()) {
+            throw new IllegalArgumentException("--clouds names no file");
+        }
+        List<Points> xs = new ArrayList<>();
+        for (Path p : cf) {
+            xs.add(InputOptions.points("--clouds " + p, p));
+        }
+        List<Weights> as = null;
+        if (cloudWeights != null) {
+            List<Path> af = files(cloudWeights);
+            if (af.size() != cf.size()) {
+                throw new IllegalArgumentException("--cloud-weights names " + af.size() + " files but --clouds " + cf.size());
+            }
+            as = new ArrayList<>();
+            for (Path p : af) {
+                as.add(InputOptions.weights("--cloud-weights", p));
+            }
+        }
+        double[] w = weights(xs.size());
+        FreeSupportOptions o = exact ? FreeSupportOptions.exact()
+                : FreeSupportOptions.entropic(options(epsilon).withMaxIterations(innerMaxIter).withTolerance(innerTol));
+        o = o.withMaxIterations(solver.maxIter).withTolerance(solver.tol).withSeed(seed);
+        FreeSupportResult r;
+        if (init != null) {
+            Points x0 = InputOptions.points("--init", init);
+            if (supportSize != null && supportSize != x0.n()) {
+                throw new IllegalArgumentException("--support-size " + supportSize + " but --init has " + x0.n() + " points");
+            }
+            r = FreeSupport.barycenter(xs, as, w, x0, null, o);
+        } else {
+            if (supportSize == null) {
+                throw new IllegalArgumentException("missing --support-size (the number of support points) or --init");
+            }
+            r = FreeSupport.barycenter(xs, as, w, supportSize, o);
+        }
+        DataFiles.write(out, r.supportArray());
+        PrintWriter pw = spec.commandLine().getOut();
+        if (output.json) {
+            Json j = new Json().put("iterations", r.iterations()).put("converged", r.converged()).put("change", r.change())
+                    .put("value", r.value()).put("support_size", r.size()).put("d", r.d()).put("k", xs.size())
+                    .put("plans", exact ? "exact" : "entropic");
+            if (!exact) {
+                j.put("epsilon", epsilon);
+            }
+            pw.println(j.put("out", out.toString()).put("time_ms", r.millis()).toString());
+        } else {
+            pw.println(String.format(Locale.ROOT, "free-support barycenter of %d clouds, K = %d points in d = %d, %s plans%n"
+                            + "  value            %.10g%n  last change      %.3g%n  iterations       %d (%s)%n  written          %s",
+                    xs.size(), r.size(), r.d(), exact ? "exact" : "entropic (epsilon = " + Json.repr(epsilon) + ")", r.value(),
+                    r.change(), r.iterations(), r.converged() ? "converged" : "not converged", out));
+        }
+        return 0;
+    }
+
+    static String array(double[] v) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(Double.isFinite(v[i]) ? Json.repr(v[i]) : "null");
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,151 @@
+package dev.jot.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jot.barycenter.FixedSupport;
+import dev.jot.barycenter.FixedSupportResult;
+import dev.jot.data.DataFiles;
+import dev.jot.data.NdArray;
+import dev.jot.data.Precision;
+import dev.jot.sinkhorn.SinkhornOptions;
+import dev.jot.testutil.MiniJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jot barycenter}: fixed support (plain and debiased) against the API, free support, and its one-line errors. */
+class CliBarycenterTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String name, double[] v, long... shape) throws IOException {
+        Path p = dir.resolve(name);
+        DataFiles.write(p, NdArray.of(v, shape));
+        return p;
+    }
+
+    private static double[] gauss(int n, double m, double s) {
+        double[] h = new double[n];
+        double t = 0;
+        for (int i = 0; i < n; i++) {
+            double x = i / (n - 1.0);
+            h[i] = Math.exp(-(x - m) * (x - m) / (2 * s * s));
+            t += h[i];
+        }
+        for (int i = 0; i < n; i++) {
+            h[i] /= t;
+        }
+        return h;
+    }
+
+    private Path[] problem(int n) throws IOException {
+        double[] h = new double[2 * n], c = new double[n * n];
+        System.arraycopy(gauss(n, 0.25, 0.06), 0, h, 0, n);
+        System.arraycopy(gauss(n, 0.7, 0.08), 0, h, n, n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double d = (i - j) / (n - 1.0);
+                c[i * n + j] = d * d;
+            }
+        }
+        return new Path[] {write("h.npy", h, 2, n), write("c.npy", c, n, n)};
+    }
+
+    @Test
+    void fixedSupportMatchesTheApi() throws IOException {
+        Path[] p = problem(50);
+        for (boolean debiased : new boolean[] {false, true}) {
+            Path out = dir.resolve("bar.npy");
+            CliTest.Run r = CliTest.jot(debiased
+                    ? new String[] {"barycenter", "--histograms", p[0].toString(), "--cost-matrix", p[1].toString(), "--weights", "0.3,0.7",
+                        "--epsilon", "0.005", "--precision", "f64", "--tol", "1e-10", "--max-iter", "10000", "--debiased", "--out", out.toString(), "--json"}
+                    : new String[] {"barycenter", "--histograms", p[0].toString(), "--cost-matrix", p[1].toString(), "--weights", "0.3,0.7",
+                        "--epsilon", "0.005", "--precision", "f64", "--tol", "1e-10", "--out", out.toString(), "--json"});
+            assertEquals(0, r.code(), r.toString());
+            Map<String, Object> j = MiniJson.parseObject(r.out().strip());
+            SinkhornOptions o = SinkhornOptions.epsilon(0.005).withPrecision(Precision.F64).withTolerance(1e-10).withMaxIterations(debiased ? 10000 : 1000);
+            NdArray h = DataFiles.read(p[0]), c = DataFiles.read(p[1]);
+            FixedSupportResult api = debiased ? FixedSupport.debiased(h, c, new double[] {0.3, 0.7}, o)
+                    : FixedSupport.barycenter(h, c, new double[] {0.3, 0.7}, o);
+            double[] bar = DataFiles.read(out).toDoubleArray();
+            double[] expect = api.barycenter();
+            for (int i = 0; i < bar.length; i++) {
+                assertEquals(expect[i], bar[i], 0, "bin " + i);
+            }
+            assertEquals(true, j.get("converged"));
+            assertEquals(api.iterations(), ((Number) j.get("iterations")).intValue());
+            assertEquals(api.value(), ((Number) j.get("value")).doubleValue(), 1e-12 * Math.abs(api.value()));
+            assertEquals(2, ((List<?>) j.get("marginal_errors")).size());
+            assertTrue(((Number) j.get("marginal_error")).doubleValue() <= 1e-10);
+            assertEquals(debiased, j.get("debiased"));
+        }
+        // weights from a file, f32, text output
+        Path w = write("w.npy", new double[] {0.5, 0.5}, 2);
+        CliTest.Run r = CliTest.jot("barycenter", "--histograms", p[0].toString(), "--cost-matrix", p[1].toString(), "--weights", w.toString(),
+                "--epsilon", "0.005", "--out", dir.resolve("b.csv").toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("entropic barycenter of 2 histograms on 50 bins"), r.out());
+        assertTrue(Files.size(dir.resolve("b.csv")) > 0);
+    }
+
+    @Test
+    void freeSupport() throws IOException {
+        Path x0 = write("x0.npy", new double[] {-1}, 1, 1), x1 = write("x1.npy", new double[] {1}, 1, 1);
+        Path init = write("init.npy", new double[] {-12}, 1, 1);
+        Path out = dir.resolve("X.npy");
+        for (String[] plans : new String[][] {{"--exact"}, {"--epsilon", "1"}}) {
+            String[] base = {"barycenter", "--clouds", x0 + "," + x1, "--init", init.toString(), "--out", out.toString(), "--json"};
+            String[] args = new String[base.length + plans.length];
+            System.arraycopy(base, 0, args, 0, base.length);
+            System.arraycopy(plans, 0, args, base.length, plans.length);
+            CliTest.Run r = CliTest.jot(args);
+            assertEquals(0, r.code(), r.toString());
+            Map<String, Object> j = MiniJson.parseObject(r.out().strip());
+            assertEquals(true, j.get("converged"));
+            assertEquals(0, DataFiles.read(out).getFlat(0), 1e-9);
+        }
+        Path y0 = write("y0.npy", new double[] {0, 1, 2, 3}, 4, 1), y1 = write("y1.npy", new double[] {10, 11, 12, 13}, 4, 1);
+        Path a0 = write("a0.npy", new double[] {1, 1, 1, 1}, 4);
+        CliTest.Run r = CliTest.jot("barycenter", "--clouds", y0 + "," + y1, "--cloud-weights", a0 + "," + a0, "--weights", "0.5,0.5",
+                "--support-size", "4", "--exact", "--out", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        double[] x = DataFiles.read(out).toDoubleArray();
+        java.util.Arrays.sort(x);
+        assertEquals(5, x[0], 1e-12);
+        assertEquals(8, x[3], 1e-12);
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo() throws IOException {
+        Path[] p = problem(10);
+        Path out = dir.resolve("o.npy");
+        String h = p[0].toString(), c = p[1].toString(), o = out.toString();
+        expectError("weights sums to 0.9", "barycenter", "--histograms", h, "--cost-matrix", c, "--weights", "0.5,0.4", "--epsilon", "0.1", "--out", o);
+        expectError("--weights has 3 values", "barycenter", "--histograms", h, "--cost-matrix", c, "--weights", "0.5,0.25,0.25", "--epsilon", "0.1", "--out", o);
+        expectError("missing --epsilon", "barycenter", "--histograms", h, "--cost-matrix", c, "--out", o);
+        expectError("missing --cost-matrix", "barycenter", "--histograms", h, "--epsilon", "0.1", "--out", o);
+        expectError("missing input", "barycenter", "--epsilon", "0.1", "--out", o);
+        expectError("--exact is for free support", "barycenter", "--histograms", h, "--cost-matrix", c, "--exact", "--out", o);
+        Path zero = write("z.npy", new double[20], 2, 10);
+        expectError("--histograms[0] sums to 0.0", "barycenter", "--histograms", zero.toString(), "--cost-matrix", c, "--epsilon", "0.1", "--out", o);
+        Path small = write("c3.npy", new double[9], 3, 3);
+        expectError("the histograms have n = 10", "barycenter", "--histograms", h, "--cost-matrix", small.toString(), "--epsilon", "0.1", "--out", o);
+        expectError("missing --epsilon (entropic plans) or --exact", "barycenter", "--clouds", h, "--support-size", "3", "--out", o);
+        expectError("missing --support-size", "barycenter", "--clouds", h, "--exact", "--out", o);
+        expectError("no such file", "barycenter", "--clouds", dir.resolve("nope.npy").toString(), "--exact", "--support-size", "2", "--out", o);
+        expectError("epsilon must be positive", "barycenter", "--histograms", h, "--cost-matrix", c, "--epsilon", "-1", "--out", o);
+        expectError("--anneal is not supported", "barycenter", "--histograms", h, "--cost-matrix", c, "--epsilon", "1", "--anneal", "0.5", "--out", o);
+    }
+
+    private static void expectError(String part, String... args) {
+        CliTest.Run r = CliTest.jot(args);
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.toString());
+        assertTrue(r.err().contains(part), "'" + r.err().strip() + "' does not say '" + part + "'");
+    }
+}
