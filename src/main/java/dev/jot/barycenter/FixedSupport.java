@@ -206,8 +206,8 @@ public final class FixedSupport {
     }
 
     /** The iteration's state: potentials and log-sum-exps of the k problems. */
-    private static final class Ibp {
-        private final Support s;
+    static final class Ibp {
+        private final Sweeper s;
         private final double[][] h, logH, f, g, lseRow, lseCol;
         private final double[] w, logBar, d, lseD;
         private final double eps;
@@ -215,7 +215,8 @@ public final class FixedSupport {
         private final boolean debiased;
         private final int k, n;
 
-        Ibp(Support s, double[][] h, double[] w, SinkhornOptions options, boolean debiased) {
+        Ibp(Sweeper s, double[][] h, double[] w, SinkhornOptions options, boolean debiased) {
+            // (package-private callers: FixedSupport and Convolutional)
             this.s = s;
             this.h = h;
             this.w = w;
@@ -283,9 +284,20 @@ public final class FixedSupport {
                 }
                 iterations = it + 1;
             }
-            // the final plans P_k = exp(f_k + g_k - C/eps): row sums and costs in one pass
+            // the final plans P_k = exp(f_k + g_k - C/eps): row sums and costs in one pass over a stored cost; on a
+            // grid the row sums from one more sweep, and no value
             double[][] mass = new double[k][n], cost = new double[k][n];
-            s.planSums(g, f, mass, cost, 1 / eps);
+            boolean stored = s instanceof Support;
+            if (stored) {
+                ((Support) s).planSums(g, f, mass, cost, 1 / eps);
+            } else {
+                s.sweep(false, g, lseRow, 1 / eps);
+                for (int p = 0; p < k; p++) {
+                    for (int i = 0; i < n; i++) {
+                        mass[p][i] = h[p][i] > 0 ? Math.exp(f[p][i] + lseRow[p][i]) : 0;
+                    }
+                }
+            }
             double[] bar = new double[n];
             for (int j = 0; j < n; j++) {
                 bar[j] = Math.exp(logBar[j]);
@@ -314,7 +326,7 @@ public final class FixedSupport {
                 // KL(P | h x b) = sum P (f + g - C/eps - log h - log b) - sum P + |h| |b|; the column sums of P are b
                 kl += -c / eps - pm + barMass;
                 errors[p] = err;
-                values[p] = c + eps * kl;
+                values[p] = stored ? c + eps * kl : Double.NaN;
                 value += w[p] * values[p];
                 if (iterations == 0) {
                     errors[p] = Double.NaN;

@@ -16,7 +16,7 @@ import java.util.stream.IntStream;
  * sweeps of a barycenter iteration over it: each tile of rows is read once and applied to every problem in
  * turn. Not thread-safe; closes its memory and its threads.
  */
-final class Support implements AutoCloseable {
+final class Support implements Sweeper {
     private static final int TILE_ELEMENTS = 1 << 14;
     private final Arena arena;
     private final MemorySegment c, ct;
@@ -104,8 +104,8 @@ final class Support implements AutoCloseable {
         return s;
     }
 
-    /** {@return the support size} */
-    int n() {
+    @Override
+    public int n() {
         return n;
     }
 
@@ -135,7 +135,8 @@ final class Support implements AutoCloseable {
      * @param outs the results, one row per problem
      * @param invEps 1/ε
      */
-    void sweep(boolean transposed, double[][] hs, double[][] outs, double invEps) {
+    @Override
+    public void sweep(boolean transposed, double[][] hs, double[][] outs, double invEps) {
         float[][] hf = f32 ? f32(hs) : null;
         int count = hs.length;
         run(b -> {
