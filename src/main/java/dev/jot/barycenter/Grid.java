@@ -13,8 +13,12 @@ import java.util.stream.IntStream;
  * The Gibbs kernel of a regular rows × cols grid on [0, 1]² (coordinates {@code linspace(0, 1, rows)} and
  * {@code linspace(0, 1, cols)}, as POT's {@code convolutional_barycenter2d}), cost |x − y|², applied in the log
  * domain as two 1-D passes: LSE over the columns of each row with the cols × cols cost, then over the rows of each
- * column with the rows × rows cost, each pass a {@link SinkhornKernels} log-sum-exp over a small stored cost. The
- * kernel is symmetric, so the transposed sweep is the same sweep. Problems run in parallel, each with its own
+ * column with the rows × rows cost. Where 1/ε ≤ 320 (the axis's largest cost is 1) a pass is a matrix product
+ * with the axis's Gibbs kernel exp(−C/ε) after a shift by each row's (column's) largest entry (the kernels'
+ * {@code expTileF64} and {@code productF64}, in f64 whatever the precision: n² exponentials and logarithms instead of n³); this is
+ * the log-sum-exp to rounding (see {@code apply}). Below that ε each pass is an exact {@link SinkhornKernels}
+ * log-sum-exp over the small stored cost, in the precision asked for. The kernel is symmetric, so the transposed
+ * sweep is the same sweep. Problems run in parallel, each with its own
  * scratch; every value is computed alone, so the result does not depend on the number of threads.
  */
 final class Grid implements Sweeper {
@@ -25,6 +29,10 @@ final class Grid implements Sweeper {
     private final MemorySegment rowCost, colCost; // rows x rows and cols x cols
     private final ForkJoinPool pool;
     private Scratch[] scratch = new Scratch[0];
+    private final boolean shiftedAllowed;
+    private double kernelInvEps = Double.NaN;
+    private MemorySegment rowKernel, colKernel; // exp(-C/eps) per axis (f64), for the shifted products
+    private double[] zeros;
 
     /** One problem's buffers: the pass results (their previous values are the kernels' guesses). */
     private final class Scratch {
@@ -33,8 +41,17 @@ final class Grid implements Sweeper {
         final double[][] columns;
         final float[] rowF;
         final float[][] columnsF;
+        final MemorySegment in, e; // the shifted products' input and exponentials, off-heap f64
+        final double[] rowH, rowShift, colH, colMax;
 
         Scratch() {
+            int most = Math.max(rows, cols);
+            in = arena.allocate((long) rows * cols * 8, 64);
+            e = arena.allocate((long) rows * cols * 8, 64);
+            rowH = new double[most];
+            colMax = new double[cols];
+            rowShift = new double[rows];
+            colH = new double[cols];
             pass1 = new double[rows * cols];
             pass2 = new double[rows * cols];
             Arrays.fill(pass1, Double.NaN);
@@ -46,7 +63,18 @@ final class Grid implements Sweeper {
         }
     }
 
+    /** The largest 1/ε (the axis's largest cost is 1) for which the shifted kernel products are exact to rounding. */
+    static final double SHIFTED_MAX_INV_EPS = 320;
+
     Grid(int rows, int cols, Precision precision, SinkhornKernels kernels, int threads) {
+        this(rows, cols, precision, kernels, threads, true);
+    }
+
+    /**
+     * A grid; with {@code shiftedAllowed} false every pass is an exact log-sum-exp (the oracle of the shifted products).
+     */
+    Grid(int rows, int cols, Precision precision, SinkhornKernels kernels, int threads, boolean shiftedAllowed) {
+        this.shiftedAllowed = shiftedAllowed;
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("the grid must have at least one pixel, got " + rows + " x " + cols);
         }
@@ -83,6 +111,13 @@ final class Grid implements Sweeper {
     @Override
     public void sweep(boolean transposed, double[][] hs, double[][] outs, double invEps) {
         int count = hs.length;
+        boolean shifted = shiftedAllowed && invEps <= SHIFTED_MAX_INV_EPS;
+        if (shifted && invEps != kernelInvEps) {
+            rowKernel = gibbs(rows, invEps);
+            colKernel = gibbs(cols, invEps);
+            zeros = new double[Math.max(rows, cols)];
+            kernelInvEps = invEps;
+        }
         if (scratch.length < count) {
             Scratch[] s = Arrays.copyOf(scratch, count);
             for (int p = scratch.length; p < count; p++) {
@@ -92,15 +127,76 @@ final class Grid implements Sweeper {
         }
         if (pool == null || count == 1) {
             for (int p = 0; p < count; p++) {
-                apply(hs[p], outs[p], scratch[p], invEps);
+                apply(hs[p], outs[p], scratch[p], invEps, shifted);
             }
         } else {
             Scratch[] s = scratch;
-            pool.submit(() -> IntStream.range(0, count).parallel().forEach(p -> apply(hs[p], outs[p], s[p], invEps))).join();
+            pool.submit(() -> IntStream.range(0, count).parallel().forEach(p -> apply(hs[p], outs[p], s[p], invEps, shifted))).join();
         }
     }
 
-    /** out = log(K e^x) on the grid, x and out row-major rows × cols. */
+    /** exp(−C/ε + 8.3 + 1/ε) for one axis of n points on [0, 1]: the Gibbs kernel scaled up by e^(8.3 + L). */
+    private MemorySegment gibbs(int n, double invEps) {
+        MemorySegment k = arena.allocate((long) n * n * 8, 64);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double ti = n == 1 ? 0 : i / (double) (n - 1), tj = n == 1 ? 0 : j / (double) (n - 1);
+                k.setAtIndex(ValueLayout.JAVA_DOUBLE, (long) i * n + j, Math.exp(-invEps * (ti - tj) * (ti - tj) + LIFT + invEps));
+            }
+        }
+        return k;
+    }
+
+    /** The exponentials' lift: the kernels' exp is exactly 0 below e^−708.3. */
+    private static final double LIFT = 8.3;
+
+    /**
+     * out = log(K e^x) by shifted kernel products: along the rows, y_rj = m_r + log Σ_j' K2_jj'·exp(x_rj' − m_r) with
+     * m_r the row's largest entry, then along the columns, out_ic = m_c + log Σ_i' K1_ii'·exp(y_i'c − m_c) with m_c
+     * the column's largest. The exponentials are taken of x − m − (8.3 + L) (L = 1/ε, the kernel's largest exponent)
+     * and the kernel is scaled up by e^(8.3 + L), so that the kernels' exp, exactly 0 below e^−708.3, drops every term
+     * below e^−(700 − L) and no product is subnormal; each dropped term is at most e^−(700 − 2L) of its sum (n·e^−60
+     * at the largest L allowed), below rounding. The exponentials, products and logarithms are the kernels'
+     * ({@code expTileF64}, {@code productF64}, {@code logShiftF64}).
+     */
+    private void apply(double[] x, double[] out, Scratch s, double invEps, boolean shifted) {
+        if (!shifted) {
+            apply(x, out, s, invEps);
+            return;
+        }
+        double lift = LIFT + invEps;
+        // along the rows
+        for (int r = 0; r < rows; r++) {
+            double m = Double.NEGATIVE_INFINITY;
+            for (int j = r * cols, end = j + cols; j < end; j++) {
+                m = Math.max(m, x[j]);
+            }
+            s.rowShift[r] = m;
+            s.rowH[r] = m == Double.NEGATIVE_INFINITY ? 0 : -m - lift;
+        }
+        MemorySegment.copy(x, 0, s.in, ValueLayout.JAVA_DOUBLE, 0, rows * cols);
+        kernels.expTileF64(s.in, rows, cols, s.rowH, 0, zeros, -1.0, s.e);
+        kernels.productF64(s.e, rows, cols, colKernel, cols, s.in);
+        kernels.logShiftF64(s.in, rows, cols, s.rowShift, zeros);
+        // along the columns
+        double[] colMax = s.colMax;
+        Arrays.fill(colMax, Double.NEGATIVE_INFINITY);
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            for (int c = 0; c < cols; c++) {
+                colMax[c] = Math.max(colMax[c], s.in.getAtIndex(ValueLayout.JAVA_DOUBLE, base + c));
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            s.colH[c] = colMax[c] == Double.NEGATIVE_INFINITY ? 0 : -colMax[c] - lift;
+        }
+        kernels.expTileF64(s.in, rows, cols, zeros, 0, s.colH, -1.0, s.e);
+        kernels.productF64(rowKernel, rows, rows, s.e, cols, s.in);
+        kernels.logShiftF64(s.in, rows, cols, zeros, colMax);
+        MemorySegment.copy(s.in, ValueLayout.JAVA_DOUBLE, 0, out, 0, rows * cols);
+    }
+
+    /** out = log(K e^x) on the grid by exact log-sum-exps, x and out row-major rows × cols. */
     private void apply(double[] x, double[] out, Scratch s, double invEps) {
         // pass 1: along each row, pass1[r][j] = LSE_j'(x[r][j'] - (t_j - t_j')^2 / eps)
         for (int r = 0; r < rows; r++) {

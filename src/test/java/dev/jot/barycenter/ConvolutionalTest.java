@@ -104,6 +104,43 @@ class ConvolutionalTest {
     }
 
     @Test
+    void shiftedKernelProductsAreTheExactLogSumExps() {
+        SplittableRandom rng = new SplittableRandom(11);
+        int rows = 37, cols = 29;
+        for (double invEps : new double[] {3, 50, 250, 320}) {
+            for (dev.jot.kernel.SinkhornKernels k : kernelsToTest()) {
+                double[][] x = new double[3][rows * cols], fast = new double[3][rows * cols], exact = new double[3][rows * cols];
+                for (int i = 0; i < rows * cols; i++) {
+                    x[0][i] = -invEps * rng.nextDouble();               // a spread of the kernel's size
+                    x[1][i] = rng.nextDouble() < 0.4 ? Double.NEGATIVE_INFINITY : 5 * rng.nextGaussian(); // zero pixels
+                    x[2][i] = i < cols ? Double.NEGATIVE_INFINITY : -900 * rng.nextDouble(); // an empty row, a wide range
+                }
+                for (double[] e : exact) {
+                    java.util.Arrays.fill(e, Double.NaN);
+                }
+                try (Grid shifted = new Grid(rows, cols, Precision.F64, k, 1, true);
+                     Grid plain = new Grid(rows, cols, Precision.F64, k, 1, false)) {
+                    shifted.sweep(false, x, fast, invEps);
+                    plain.sweep(false, x, exact, invEps);
+                }
+                for (int p = 0; p < 3; p++) {
+                    for (int i = 0; i < rows * cols; i++) {
+                        assertEquals(exact[p][i], fast[p][i], 1e-12 * Math.max(1, Math.abs(exact[p][i])),
+                                k.name() + " 1/eps = " + invEps + ", problem " + p + ", pixel " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    static java.util.List<dev.jot.kernel.SinkhornKernels> kernelsToTest() {
+        java.util.List<dev.jot.kernel.SinkhornKernels> list = new java.util.ArrayList<>();
+        list.add(dev.jot.kernel.Kernels.scalar());
+        dev.jot.kernel.Kernels.vector().ifPresent(list::add);
+        return list;
+    }
+
+    @Test
     void hostileImages() {
         SinkhornOptions o = f64(0.01);
         assertMessage("images must be 3-D", () -> Convolutional.barycenter(NdArray.of(new double[4], 2, 2), null, o));
