@@ -1,5 +1,6 @@
 package dev.jot.cli;
 
+import dev.jot.barycenter.Convolutional;
 import dev.jot.barycenter.FixedSupport;
 import dev.jot.barycenter.FixedSupportResult;
 import dev.jot.barycenter.FreeSupport;
@@ -9,6 +10,8 @@ import dev.jot.data.DataFiles;
 import dev.jot.data.NdArray;
 import dev.jot.data.Points;
 import dev.jot.data.Weights;
+import dev.jot.examples.GreyImages;
+import dev.jot.examples.Plots;
 import dev.jot.sinkhorn.SinkhornOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,6 +35,9 @@ import picocli.CommandLine.Option;
                 "Fixed support: --histograms H (k x n, one per row) --cost-matrix C (n x n) --epsilon E: iterative Bregman "
                         + "projections in the log domain (POT's barycenter(..., method='sinkhorn_log') at reg = E); --debiased for "
                         + "Janati et al.'s debiased barycenter. --tol applies to the plans' row errors |P_k 1 - h_k|.",
+                "Images: --images a.png,b.png,... (grey levels, or 2-D .npy/.csv arrays, or one k x rows x cols .npy) on the grid "
+                        + "[0,1]^2, each divided by its total, --epsilon E: the same iteration with the grid's separable kernel "
+                        + "(POT's convolutional_barycenter2d at reg = E); --out a .png draws it, .npy/.csv writes the rows x cols masses.",
                 "Free support: --clouds x0,x1,... --support-size K (or --init X0) with --exact (network simplex) or --epsilon E "
                         + "(Sinkhorn plans): X <- sum_k w_k diag(1/b) T_k X_k; --max-iter and --tol apply to this outer loop "
                         + "(the change of X)."})
@@ -41,6 +47,15 @@ final class BarycenterCommand implements Callable<Integer> {
 
     @Option(names = "--cost-matrix", paramLabel = "C", description = "the n x n cost matrix of the histograms' support")
     Path costMatrix;
+
+    @Option(names = "--images", paramLabel = "A,B,...", description = "images on a grid, comma-separated: PNG (grey levels) or 2-D arrays; or one k x rows x cols .npy")
+    String images;
+
+    @Option(names = "--invert", description = "images: dark pixels carry the mass (shapes drawn dark on white), and the picture is drawn so")
+    boolean invert;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "images: also draw the barycenter in this PNG file")
+    Path png;
 
     @Option(names = "--clouds", paramLabel = "X0,X1,...", description = "point clouds, n_k x d each, comma-separated (free support)")
     String clouds;
@@ -92,16 +107,114 @@ final class BarycenterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        DataFiles.checkType(out);
+        if (!(images != null && isPng(out))) {
+            DataFiles.checkType(out);
+        }
         if (solver.anneal != null) {
             throw new IllegalArgumentException("--anneal is not supported by jot barycenter");
         }
-        if ((histograms != null) == (clouds != null)) {
-            throw new IllegalArgumentException(histograms != null
-                    ? "give either --histograms (fixed support) or --clouds (free support), not both"
-                    : "missing input: give --histograms with --cost-matrix (fixed support) or --clouds (free support)");
+        int inputs = (histograms != null ? 1 : 0) + (clouds != null ? 1 : 0) + (images != null ? 1 : 0);
+        if (inputs != 1) {
+            throw new IllegalArgumentException(inputs > 1
+                    ? "give one of --histograms (fixed support), --images (a grid) or --clouds (free support), not several"
+                    : "missing input: give --histograms with --cost-matrix (fixed support), --images (a grid) or --clouds (free support)");
         }
-        return histograms != null ? fixed() : free();
+        if (images == null && (invert || png != null)) {
+            throw new IllegalArgumentException((invert ? "--invert" : "--png") + " is for --images");
+        }
+        return histograms != null ? fixed() : images != null ? grid() : free();
+    }
+
+    private static boolean isPng(Path p) {
+        return String.valueOf(p.getFileName()).toLowerCase(Locale.ROOT).endsWith(".png");
+    }
+
+    private Integer grid() throws IOException {
+        for (String[] o : new String[][] {{"--exact", exact ? "" : null}, {"--support-size", supportSize == null ? null : ""},
+                {"--init", init == null ? null : ""}, {"--cloud-weights", cloudWeights}, {"--cost-matrix", costMatrix == null ? null : ""}}) {
+            if (o[1] != null) {
+                throw new IllegalArgumentException(o[0] + " is not for --images (the grid's cost is |x-y|^2 on [0,1]^2)");
+            }
+        }
+        List<Path> files = files(images);
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("--images names no file");
+        }
+        NdArray stack;
+        if (files.size() == 1 && !isPng(files.get(0))) {
+            stack = InputOptions.read("--images", files.get(0));
+            if (stack.rank() == 2) {
+                stack = NdArray.wrap(stack.to(dev.jot.data.Precision.F64).segment(), dev.jot.data.Precision.F64, 1, stack.shape(0), stack.shape(1));
+            }
+            if (stack.rank() != 3) {
+                throw new IllegalArgumentException("--images " + files.get(0) + ": expected rows x cols or k x rows x cols, got shape "
+                        + java.util.Arrays.toString(stack.shape()));
+            }
+        } else {
+            double[][][] imgs = new double[files.size()][][];
+            for (int k = 0; k < files.size(); k++) {
+                Path f = files.get(k);
+                if (isPng(f)) {
+                    imgs[k] = GreyImages.read(f, invert);
+                } else {
+                    NdArray a = InputOptions.read("--images", f);
+                    if (a.rank() != 2) {
+                        throw new IllegalArgumentException("--images " + f + ": an image must be 2-D (rows x cols), got shape "
+                                + java.util.Arrays.toString(a.shape()));
+                    }
+                    int r = (int) a.shape(0), c = (int) a.shape(1);
+                    double[] v = a.toDoubleArray();
+                    imgs[k] = new double[r][c];
+                    for (int i = 0; i < r; i++) {
+                        System.arraycopy(v, i * c, imgs[k][i], 0, c);
+                    }
+                }
+                if (imgs[k].length != imgs[0].length || imgs[k][0].length != imgs[0][0].length) {
+                    throw new IllegalArgumentException("--images " + f + " is " + imgs[k].length + " x " + imgs[k][0].length + " but "
+                            + files.get(0) + " is " + imgs[0].length + " x " + imgs[0][0].length + " (the images must share their grid)");
+                }
+            }
+            int rows = imgs[0].length, cols = imgs[0][0].length;
+            double[] flat = new double[files.size() * rows * cols];
+            for (int k = 0; k < files.size(); k++) {
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(imgs[k][i], 0, flat, (k * rows + i) * cols, cols);
+                }
+            }
+            stack = NdArray.of(flat, files.size(), rows, cols);
+        }
+        int k = (int) stack.shape(0), rows = (int) stack.shape(1), cols = (int) stack.shape(2);
+        double eps = requireEpsilon();
+        SinkhornOptions o = options(eps);
+        double[] w = weights(k);
+        FixedSupportResult r;
+        try {
+            r = debiased ? Convolutional.debiased(stack, w, o) : Convolutional.barycenter(stack, w, o);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replaceFirst("^images", "--images").replaceFirst("^weights", "--weights"), e);
+        }
+        double[] bar = r.barycenter();
+        if (isPng(out)) {
+            Plots.write(GreyImages.image(bar, rows, cols, invert), out);
+        } else {
+            DataFiles.write(out, NdArray.of(bar, rows, cols));
+        }
+        if (png != null) {
+            Plots.write(GreyImages.image(bar, rows, cols, invert), png);
+        }
+        PrintWriter pw = spec.commandLine().getOut();
+        if (output.json) {
+            pw.println(new Json().put("iterations", r.iterations()).put("converged", r.converged())
+                    .put("marginal_error", r.marginalError()).raw("marginal_errors", array(r.marginalErrors()))
+                    .put("rows", rows).put("cols", cols).put("k", k).put("epsilon", eps).put("debiased", r.debiased())
+                    .put("precision", r.precision().toString()).put("out", out.toString()).put("time_ms", r.millis()).toString());
+        } else {
+            pw.println(String.format(Locale.ROOT, "%s barycenter of %d images on a %d x %d grid, epsilon = %s%n"
+                            + "  marginal error   %.3g%n  iterations       %d (%s)%n  written          %s",
+                    r.debiased() ? "debiased" : "entropic", k, rows, cols, Json.repr(eps), r.marginalError(), r.iterations(),
+                    r.converged() ? "converged" : "not converged", out));
+        }
+        return 0;
     }
 
     private SinkhornOptions options(double eps) {

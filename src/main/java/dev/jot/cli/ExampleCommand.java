@@ -248,6 +248,10 @@ final class ExampleCommand implements Runnable {
         @Option(names = "--precision", paramLabel = "P", defaultValue = "f32", description = "f32 or f64; default: ${DEFAULT-VALUE}")
         String precision;
 
+        @Option(names = "--rounds", paramLabel = "R", defaultValue = "1",
+                description = "compute the 25 barycenters R times and time each round (the first includes the JIT's warm-up); default: ${DEFAULT-VALUE}")
+        int rounds;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -255,13 +259,18 @@ final class ExampleCommand implements Runnable {
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
             BarycenterExample.Config c = new BarycenterExample.Config(size, epsilon, tol, maxIter,
-                    dev.jot.data.Precision.parse(precision), pictures.dir);
+                    dev.jot.data.Precision.parse(precision), rounds, pictures.dir);
             o.printf(Locale.ROOT, "5 x 5 convolutional barycenters of a disc, a ring, a cross and a square, %d x %d pixels on [0,1]^2,"
                     + " epsilon = %s, %s, tolerance %s, one thread%n", size, size, Json.repr(epsilon), c.precision(), Json.repr(tol));
             o.flush();
             BarycenterExample.Result r = BarycenterExample.run(c, o);
-            o.printf(Locale.ROOT, "%d of 25 converged (* marks the others); %.2f s for the 25 barycenters; picture %s%n",
-                    r.converged(), r.seconds(), r.picture());
+            StringBuilder times = new StringBuilder();
+            for (int k = 0; k < r.seconds().length; k++) {
+                times.append(k == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f s", r.seconds()[k]));
+            }
+            o.printf(Locale.ROOT, "%d of 25 converged (* marks the others); the 25 barycenters took %s%s; picture %s%n",
+                    r.converged(), times, r.seconds().length > 1 ? " (round by round; the first includes the JIT's warm-up)"
+                            : " (the JIT's warm-up included; --rounds 3 times warm rounds)", r.picture());
             return 0;
         }
     }

@@ -33,29 +33,30 @@ public final class BarycenterExample {
      * @param tolerance the barycenters' tolerance on the plans' row errors
      * @param maxIterations each barycenter's iteration limit
      * @param precision f32 or f64
+     * @param rounds how many times to compute the 25 barycenters (the first round includes the JIT's warm-up)
      * @param out the directory of the picture
      */
-    public record Config(int size, double epsilon, double tolerance, int maxIterations, Precision precision, Path out) {
+    public record Config(int size, double epsilon, double tolerance, int maxIterations, Precision precision, int rounds, Path out) {
         /**
-         * The defaults: 64 × 64 pixels, ε = 0.004 (POT's example), tolerance 1e-4, 2000 iterations, f32.
+         * The defaults: 64 × 64 pixels, ε = 0.004 (POT's example), tolerance 1e-4, 2000 iterations, f32, one round.
          *
          * @param out the directory of the picture
          * @return the defaults
          */
         public static Config defaults(Path out) {
-            return new Config(64, 0.004, 1e-4, 2000, Precision.F32, out);
+            return new Config(64, 0.004, 1e-4, 2000, Precision.F32, 1, out);
         }
     }
 
     /**
      * The outcome.
      *
-     * @param seconds the barycenters' total wall time
+     * @param seconds the wall time of each round of 25 barycenters
      * @param iterations the iterations of each barycenter, 5 × 5
      * @param converged how many of the 25 converged
      * @param picture the PNG file written
      */
-    public record Result(double seconds, int[][] iterations, int converged, Path picture) {
+    public record Result(double[] seconds, int[][] iterations, int converged, Path picture) {
     }
 
     /**
@@ -95,6 +96,9 @@ public final class BarycenterExample {
         if (c.size() < 8) {
             throw new IllegalArgumentException("--size must be at least 8 pixels, got " + c.size());
         }
+        if (c.rounds() < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1, got " + c.rounds());
+        }
         int n = c.size();
         double[] all = new double[4 * n * n];
         for (int k = 0; k < 4; k++) {
@@ -110,22 +114,30 @@ public final class BarycenterExample {
         g.fillRect(0, 0, mosaic.getWidth(), mosaic.getHeight());
         int[][] iterations = new int[5][5];
         int converged = 0;
-        long t0 = System.nanoTime();
-        for (int i = 0; i < 5; i++) {
-            StringBuilder line = new StringBuilder();
-            for (int j = 0; j < 5; j++) {
-                double s = j / 4.0, t = i / 4.0;
-                double[] w = {(1 - s) * (1 - t), s * (1 - t), (1 - s) * t, s * t};
-                FixedSupportResult r = Convolutional.barycenter(images, w, options);
-                iterations[i][j] = r.iterations();
-                converged += r.converged() ? 1 : 0;
-                g.drawImage(GreyImages.image(r.barycenter(), n, n, true), gap + j * (n + gap), gap + i * (n + gap), null);
-                line.append(String.format(Locale.ROOT, " %5d%s", r.iterations(), r.converged() ? " " : "*"));
+        double[] seconds = new double[c.rounds()];
+        for (int round = 0; round < c.rounds(); round++) {
+            converged = 0;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 5; i++) {
+                StringBuilder line = new StringBuilder();
+                for (int j = 0; j < 5; j++) {
+                    double s = j / 4.0, t = i / 4.0;
+                    double[] w = {(1 - s) * (1 - t), s * (1 - t), (1 - s) * t, s * t};
+                    FixedSupportResult r = Convolutional.barycenter(images, w, options);
+                    iterations[i][j] = r.iterations();
+                    converged += r.converged() ? 1 : 0;
+                    if (round == c.rounds() - 1) {
+                        g.drawImage(GreyImages.image(r.barycenter(), n, n, true), gap + j * (n + gap), gap + i * (n + gap), null);
+                    }
+                    line.append(String.format(Locale.ROOT, " %5d%s", r.iterations(), r.converged() ? " " : "*"));
+                }
+                if (round == 0) {
+                    o.println("  row " + (i + 1) + ", iterations:" + line);
+                    o.flush();
+                }
             }
-            o.println("  row " + (i + 1) + ", iterations:" + line);
-            o.flush();
+            seconds[round] = (System.nanoTime() - t0) / 1e9;
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
         g.dispose();
         Path file = Plots.write(mosaic, c.out().resolve("barycenters.png"));
         return new Result(seconds, iterations, converged, file);

@@ -120,6 +120,63 @@ class CliBarycenterTest {
         assertEquals(8, x[3], 1e-12);
     }
 
+    private Path png(String name, int size, int shape) throws IOException {
+        double[] v = dev.jot.examples.BarycenterExample.shape(shape, size);
+        java.awt.image.BufferedImage img = dev.jot.examples.GreyImages.image(v, size, size, false);
+        Path p = dir.resolve(name);
+        javax.imageio.ImageIO.write(img, "png", p.toFile());
+        return p;
+    }
+
+    @Test
+    void imagesOnAGrid() throws IOException {
+        Path a = png("a.png", 24, 0), b = png("b.png", 24, 3);
+        Path out = dir.resolve("bar.npy"), pic = dir.resolve("bar.png");
+        CliTest.Run r = CliTest.jot("barycenter", "--images", a + "," + b, "--weights", "0.25,0.75", "--epsilon", "0.01",
+                "--precision", "f64", "--tol", "1e-9", "--out", out.toString(), "--png", pic.toString(), "--json");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> j = MiniJson.parseObject(r.out().strip());
+        assertEquals(true, j.get("converged"));
+        assertEquals(24, ((Number) j.get("rows")).intValue());
+        double[][] ia = dev.jot.examples.GreyImages.read(a, false), ib = dev.jot.examples.GreyImages.read(b, false);
+        double[] flat = new double[2 * 24 * 24];
+        for (int i = 0; i < 24; i++) {
+            System.arraycopy(ia[i], 0, flat, i * 24, 24);
+            System.arraycopy(ib[i], 0, flat, 576 + i * 24, 24);
+        }
+        FixedSupportResult api = dev.jot.barycenter.Convolutional.barycenter(NdArray.of(flat, 2, 24, 24), new double[] {0.25, 0.75},
+                SinkhornOptions.epsilon(0.01).withPrecision(Precision.F64).withTolerance(1e-9));
+        NdArray got = DataFiles.read(out);
+        assertEquals(2, got.rank());
+        double[] g = got.toDoubleArray(), e = api.barycenter();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], g[i], 0, "pixel " + i);
+        }
+        assertEquals(24, javax.imageio.ImageIO.read(pic.toFile()).getWidth());
+        // the same images as one k x rows x cols array, drawn dark on white
+        Path stack = write("stack.npy", flat, 2, 24, 24);
+        CliTest.Run r2 = CliTest.jot("barycenter", "--images", stack.toString(), "--weights", "0.25,0.75", "--epsilon", "0.01",
+                "--precision", "f64", "--tol", "1e-9", "--out", dir.resolve("bar2.png").toString());
+        assertEquals(0, r2.code(), r2.toString());
+        assertTrue(r2.out().contains("barycenter of 2 images on a 24 x 24 grid"), r2.out());
+        expectError("(the images must share their grid)", "barycenter", "--images", a + "," + png("c.png", 20, 1), "--epsilon", "0.01",
+                "--out", out.toString());
+        expectError("--cost-matrix is not for --images", "barycenter", "--images", a.toString(), "--cost-matrix", stack.toString(),
+                "--epsilon", "0.01", "--out", out.toString());
+        expectError("--invert is for --images", "barycenter", "--clouds", a.toString(), "--invert", "--exact", "--support-size", "2",
+                "--out", out.toString());
+    }
+
+    @Test
+    void theExampleDrawsTheInterpolation() throws IOException {
+        CliTest.Run r = CliTest.jot("example", "barycenters", "--size", "16", "--epsilon", "0.02", "--out", dir.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("25 of 25 converged") && r.out().contains("the 25 barycenters took"), r.out());
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(dir.resolve("barycenters.png").toFile());
+        assertEquals(5 * 16 + 6 * 2, img.getWidth());
+        expectError("--size must be at least 8", "example", "barycenters", "--size", "4", "--out", dir.toString());
+    }
+
     @Test
     void badInputIsOneLineAndExitTwo() throws IOException {
         Path[] p = problem(10);
