@@ -156,6 +156,7 @@ public final class FreeSupport {
         int iterations = 0;
         double change = Double.NaN, value = Double.NaN;
         boolean converged = false;
+        int unconverged = 0;
         for (int it = 0; it < options.maxIterations(); it++) {
             Points xp = Points.of(size, d, x);
             double[] next = new double[size * d];
@@ -184,6 +185,7 @@ public final class FreeSupport {
                     SinkhornResult r = Sinkhorn.solve(xp, p.clouds.get(k), bw, p.aw.get(k), CostFunction.SQUARED_EUCLIDEAN,
                             options.sinkhorn());
                     tx = r.applyPlan(p.x.get(k), d);
+                    unconverged += r.converged() ? 0 : 1;
                     value += p.w[k] * r.cost();
                 }
                 for (int i = 0; i < size; i++) {
@@ -209,6 +211,6 @@ public final class FreeSupport {
             }
         }
         converged = change <= options.tolerance();
-        return new FreeSupportResult(x, size, d, b, iterations, converged, change, value, (System.nanoTime() - t0) / 1e6);
+        return new FreeSupportResult(x, size, d, b, iterations, converged, change, value, unconverged, (System.nanoTime() - t0) / 1e6);
     }
 }

@@ -15,10 +15,12 @@ public final class FreeSupportResult {
     private final boolean converged;
     private final double change;
     private final double value;
+    private final int innerUnconverged;
     private final double millis;
 
     FreeSupportResult(double[] x, int size, int d, double[] weights, int iterations, boolean converged, double change,
-                      double value, double millis) {
+                      double value, int innerUnconverged, double millis) {
+        this.innerUnconverged = innerUnconverged;
         this.x = x;
         this.size = size;
         this.d = d;
@@ -89,6 +91,11 @@ public final class FreeSupportResult {
      */
     public double value() {
         return value;
+    }
+
+    /** {@return how many of the entropic plans' Sinkhorn solves stopped at their iteration limit (0 for exact plans)} */
+    public int innerUnconverged() {
+        return innerUnconverged;
     }
 
     /** {@return the wall time in milliseconds} */

@@ -6,6 +6,7 @@ import dev.jot.barycenter.FixedSupportResult;
 import dev.jot.barycenter.FreeSupport;
 import dev.jot.barycenter.FreeSupportOptions;
 import dev.jot.barycenter.FreeSupportResult;
+import dev.jot.barycenter.GaussianBarycenter;
 import dev.jot.data.DataFiles;
 import dev.jot.data.NdArray;
 import dev.jot.data.Points;
@@ -38,6 +39,8 @@ import picocli.CommandLine.Option;
                 "Images: --images a.png,b.png,... (grey levels, or 2-D .npy/.csv arrays, or one k x rows x cols .npy) on the grid "
                         + "[0,1]^2, each divided by its total, --epsilon E: the same iteration with the grid's separable kernel "
                         + "(POT's convolutional_barycenter2d at reg = E); --out a .png draws it, .npy/.csv writes the rows x cols masses.",
+                "Gaussians: --means M (k x d) --covariances S (k x d x d): the Bures-Wasserstein barycenter N(m, S) by the fixed "
+                        + "point of Alvarez-Esteban et al.; --out writes S (d x d), --out-mean m; --tol on the relative change of S.",
                 "Free support: --clouds x0,x1,... --support-size K (or --init X0) with --exact (network simplex) or --epsilon E "
                         + "(Sinkhorn plans): X <- sum_k w_k diag(1/b) T_k X_k; --max-iter and --tol apply to this outer loop "
                         + "(the change of X)."})
@@ -56,6 +59,15 @@ final class BarycenterCommand implements Callable<Integer> {
 
     @Option(names = "--png", paramLabel = "FILE", description = "images: also draw the barycenter in this PNG file")
     Path png;
+
+    @Option(names = "--means", paramLabel = "M", description = "Gaussians: the k means, k x d")
+    Path means;
+
+    @Option(names = "--covariances", paramLabel = "S", description = "Gaussians: the k covariances, k x d x d (.npy)")
+    Path covariances;
+
+    @Option(names = "--out-mean", paramLabel = "FILE", description = "Gaussians: write the barycenter's mean (d values)")
+    Path outMean;
 
     @Option(names = "--clouds", paramLabel = "X0,X1,...", description = "point clouds, n_k x d each, comma-separated (free support)")
     String clouds;
@@ -89,7 +101,7 @@ final class BarycenterCommand implements Callable<Integer> {
             description = "free support with --epsilon: each Sinkhorn solve's iteration limit; default: ${DEFAULT-VALUE}")
     int innerMaxIter;
 
-    @Option(names = "--inner-tol", paramLabel = "T", defaultValue = "1e-9",
+    @Option(names = "--inner-tol", paramLabel = "T", defaultValue = "1e-6",
             description = "free support with --epsilon: each Sinkhorn solve's tolerance; default: ${DEFAULT-VALUE}")
     double innerTol;
 
@@ -113,16 +125,83 @@ final class BarycenterCommand implements Callable<Integer> {
         if (solver.anneal != null) {
             throw new IllegalArgumentException("--anneal is not supported by jot barycenter");
         }
-        int inputs = (histograms != null ? 1 : 0) + (clouds != null ? 1 : 0) + (images != null ? 1 : 0);
+        int inputs = (histograms != null ? 1 : 0) + (clouds != null ? 1 : 0) + (images != null ? 1 : 0)
+                + (means != null || covariances != null ? 1 : 0);
         if (inputs != 1) {
             throw new IllegalArgumentException(inputs > 1
-                    ? "give one of --histograms (fixed support), --images (a grid) or --clouds (free support), not several"
-                    : "missing input: give --histograms with --cost-matrix (fixed support), --images (a grid) or --clouds (free support)");
+                    ? "give one of --histograms (fixed support), --images (a grid), --clouds (free support) or --means with --covariances, not several"
+                    : "missing input: give --histograms with --cost-matrix (fixed support), --images (a grid), --clouds (free support) "
+                        + "or --means with --covariances (Gaussians)");
+        }
+        if (outMean != null && means == null) {
+            throw new IllegalArgumentException("--out-mean is for --means and --covariances");
+        }
+        if (means != null || covariances != null) {
+            return gaussians();
         }
         if (images == null && (invert || png != null)) {
             throw new IllegalArgumentException((invert ? "--invert" : "--png") + " is for --images");
         }
         return histograms != null ? fixed() : images != null ? grid() : free();
+    }
+
+    private Integer gaussians() throws IOException {
+        if (means == null || covariances == null) {
+            throw new IllegalArgumentException("give both --means (k x d) and --covariances (k x d x d)");
+        }
+        NdArray m = InputOptions.read("--means", means), c = InputOptions.read("--covariances", covariances);
+        if (m.rank() == 1) {
+            m = NdArray.wrap(m.to(dev.jot.data.Precision.F64).segment(), dev.jot.data.Precision.F64, m.shape(0), 1);
+        }
+        if (m.rank() != 2) {
+            throw new IllegalArgumentException("--means must be k x d, got shape " + java.util.Arrays.toString(m.shape()));
+        }
+        int k = (int) m.shape(0), d = (int) m.shape(1);
+        if (c.rank() != 3 || c.shape(0) != k || c.shape(1) != d || c.shape(2) != d) {
+            throw new IllegalArgumentException("--covariances must be k x d x d = " + k + " x " + d + " x " + d + ", got shape "
+                    + java.util.Arrays.toString(c.shape()));
+        }
+        double[] mv = m.toDoubleArray(), cv = c.toDoubleArray();
+        double[][] ms = new double[k][d];
+        double[][][] cs = new double[k][d][d];
+        for (int p = 0; p < k; p++) {
+            System.arraycopy(mv, p * d, ms[p], 0, d);
+            for (int i = 0; i < d; i++) {
+                System.arraycopy(cv, (p * d + i) * d, cs[p][i], 0, d);
+            }
+        }
+        long t0 = System.nanoTime();
+        GaussianBarycenter g;
+        try {
+            g = GaussianBarycenter.of(ms, cs, weights(k), solver.tol, solver.maxIter);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replaceFirst("^covariances", "--covariances").replaceFirst("^means", "--means")
+                    .replaceFirst("^weights", "--weights"), e);
+        }
+        double ms2 = (System.nanoTime() - t0) / 1e6;
+        double[][] s = g.covariance();
+        double[] flat = new double[d * d];
+        StringBuilder cov = new StringBuilder("[");
+        for (int i = 0; i < d; i++) {
+            System.arraycopy(s[i], 0, flat, i * d, d);
+            cov.append(i == 0 ? "" : ", ").append(array(s[i]));
+        }
+        cov.append(']');
+        DataFiles.write(out, NdArray.of(flat, d, d));
+        if (outMean != null) {
+            DataFiles.write(outMean, NdArray.of(g.mean(), d));
+        }
+        PrintWriter pw = spec.commandLine().getOut();
+        if (output.json) {
+            pw.println(new Json().put("iterations", g.iterations()).put("converged", g.converged()).put("change", g.change())
+                    .raw("mean", array(g.mean())).raw("covariance", cov.toString()).put("d", d).put("k", k)
+                    .put("out", out.toString()).put("time_ms", ms2).toString());
+        } else {
+            pw.println(String.format(Locale.ROOT, "Bures-Wasserstein barycenter of %d Gaussians in d = %d%n  mean             %s%n"
+                            + "  covariance       %s%n  iterations       %d (%s)%n  written          %s", k, d, array(g.mean()), cov,
+                    g.iterations(), g.converged() ? "converged" : "not converged", out));
+        }
+        return 0;
     }
 
     private static boolean isPng(Path p) {
@@ -367,7 +446,7 @@ final class BarycenterCommand implements Callable<Integer> {
                     .put("value", r.value()).put("support_size", r.size()).put("d", r.d()).put("k", xs.size())
                     .put("plans", exact ? "exact" : "entropic");
             if (!exact) {
-                j.put("epsilon", epsilon);
+                j.put("epsilon", epsilon).put("inner_not_converged", r.innerUnconverged());
             }
             pw.println(j.put("out", out.toString()).put("time_ms", r.millis()).toString());
         } else {
@@ -375,6 +454,10 @@ final class BarycenterCommand implements Callable<Integer> {
                             + "  value            %.10g%n  last change      %.3g%n  iterations       %d (%s)%n  written          %s",
                     xs.size(), r.size(), r.d(), exact ? "exact" : "entropic (epsilon = " + Json.repr(epsilon) + ")", r.value(),
                     r.change(), r.iterations(), r.converged() ? "converged" : "not converged", out));
+        }
+        if (r.innerUnconverged() > 0) {
+            spec.commandLine().getErr().println("jot: warning: " + r.innerUnconverged() + " of the Sinkhorn solves stopped at --inner-max-iter "
+                    + innerMaxIter + " before --inner-tol " + innerTol);
         }
         return 0;
     }

@@ -168,6 +168,23 @@ class CliBarycenterTest {
     }
 
     @Test
+    void gaussians() throws IOException {
+        Path m = write("m.npy", new double[] {0, 0, 1, 1}, 2, 2);
+        Path c = write("c.npy", new double[] {4, 0, 0, 1, 1, 0, 0, 9}, 2, 2, 2);
+        Path out = dir.resolve("S.npy"), mean = dir.resolve("m.csv");
+        CliTest.Run r = CliTest.jot("barycenter", "--means", m.toString(), "--covariances", c.toString(), "--weights", "0.25,0.75",
+                "--tol", "1e-14", "--out", out.toString(), "--out-mean", mean.toString(), "--json");
+        assertEquals(0, r.code(), r.toString());
+        double[] s = DataFiles.read(out).toDoubleArray();
+        assertEquals(Math.pow(0.25 * 2 + 0.75, 2), s[0], 1e-12);
+        assertEquals(Math.pow(0.25 + 0.75 * 3, 2), s[3], 1e-12);
+        assertEquals(0.75, DataFiles.read(mean).getFlat(0), 1e-15);
+        expectError("--covariances must be k x d x d = 2 x 2 x 2", "barycenter", "--means", m.toString(), "--covariances", m.toString(),
+                "--out", out.toString());
+        expectError("give both --means", "barycenter", "--means", m.toString(), "--out", out.toString());
+    }
+
+    @Test
     void theExampleDrawsTheInterpolation() throws IOException {
         CliTest.Run r = CliTest.jot("example", "barycenters", "--size", "16", "--epsilon", "0.02", "--out", dir.toString());
         assertEquals(0, r.code(), r.toString());
