@@ -63,7 +63,7 @@ final class BarycenterCommand implements Callable<Integer> {
     @Option(names = "--means", paramLabel = "M", description = "Gaussians: the k means, k x d")
     Path means;
 
-    @Option(names = "--covariances", paramLabel = "S", description = "Gaussians: the k covariances, k x d x d (.npy)")
+    @Option(names = "--covariances", paramLabel = "S", description = "Gaussians: the k covariances, k x d x d (.npy), or stacked (k*d) x d (.csv)")
     Path covariances;
 
     @Option(names = "--out-mean", paramLabel = "FILE", description = "Gaussians: write the barycenter's mean (d values)")
@@ -157,6 +157,9 @@ final class BarycenterCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--means must be k x d, got shape " + java.util.Arrays.toString(m.shape()));
         }
         int k = (int) m.shape(0), d = (int) m.shape(1);
+        if (c.rank() == 2 && c.shape(0) == (long) k * d && c.shape(1) == d) {
+            c = NdArray.wrap(c.to(dev.jot.data.Precision.F64).segment(), dev.jot.data.Precision.F64, k, d, d); // stacked, as CSV holds them
+        }
         if (c.rank() != 3 || c.shape(0) != k || c.shape(1) != d || c.shape(2) != d) {
             throw new IllegalArgumentException("--covariances must be k x d x d = " + k + " x " + d + " x " + d + ", got shape "
                     + java.util.Arrays.toString(c.shape()));
