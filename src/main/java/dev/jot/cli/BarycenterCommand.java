@@ -316,7 +316,7 @@ final class BarycenterCommand implements Callable<Integer> {
         }
         String s = weights.strip();
         double[] w;
-        if (s.matches("[-+0-9.eE, ]+") && !s.isEmpty()) {
+        if (s.contains(",") || isNumber(s)) {
             String[] parts = s.split(",");
             w = new double[parts.length];
             for (int i = 0; i < parts.length; i++) {
@@ -334,6 +334,15 @@ final class BarycenterCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--weights has " + w.length + " values but there are " + k + " inputs");
         }
         return w;
+    }
+
+    private static boolean isNumber(String s) {
+        try {
+            Double.parseDouble(s);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static List<Path> files(String list) {

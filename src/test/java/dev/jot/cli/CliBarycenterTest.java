@@ -201,6 +201,8 @@ class CliBarycenterTest {
         String h = p[0].toString(), c = p[1].toString(), o = out.toString();
         expectError("weights sums to 0.9", "barycenter", "--histograms", h, "--cost-matrix", c, "--weights", "0.5,0.4", "--epsilon", "0.1", "--out", o);
         expectError("--weights has 3 values", "barycenter", "--histograms", h, "--cost-matrix", c, "--weights", "0.5,0.25,0.25", "--epsilon", "0.1", "--out", o);
+        expectError("'nan' is not a number", "barycenter", "--histograms", h, "--cost-matrix", c, "--weights", "nan,1", "--epsilon", "0.1", "--out", o);
+        expectError("weights[0] = NaN", "barycenter", "--histograms", h, "--cost-matrix", c, "--weights", "NaN,1", "--epsilon", "0.1", "--out", o);
         expectError("missing --epsilon", "barycenter", "--histograms", h, "--cost-matrix", c, "--out", o);
         expectError("missing --cost-matrix", "barycenter", "--histograms", h, "--epsilon", "0.1", "--out", o);
         expectError("missing input", "barycenter", "--epsilon", "0.1", "--out", o);
@@ -214,6 +216,54 @@ class CliBarycenterTest {
         expectError("no such file", "barycenter", "--clouds", dir.resolve("nope.npy").toString(), "--exact", "--support-size", "2", "--out", o);
         expectError("epsilon must be positive", "barycenter", "--histograms", h, "--cost-matrix", c, "--epsilon", "-1", "--out", o);
         expectError("--anneal is not supported", "barycenter", "--histograms", h, "--cost-matrix", c, "--epsilon", "1", "--anneal", "0.5", "--out", o);
+    }
+
+    /** The fuzzing seed corpus in every file argument: exit 2 and one line naming the file (or 0 for a valid seed that fits). */
+    @Test
+    void malformedFilesInEveryFileArgument() throws Exception {
+        Path root = Path.of(CliBarycenterTest.class.getResource("/dev/jot/fuzz/ReaderFuzzTestInputs").toURI());
+        List<Path> seeds;
+        try (java.util.stream.Stream<Path> st = Files.walk(root)) {
+            seeds = st.filter(Files::isRegularFile).sorted().toList();
+        }
+        Path[] p = problem(2);
+        Path x = write("x.npy", new double[] {0, 1}, 2, 1), out = dir.resolve("o.npy");
+        Path img = write("img.npy", new double[] {1, 2, 3, 4}, 2, 2);
+        int runs = 0;
+        for (Path seed : seeds) {
+            String kind = seed.getParent().getFileName().toString();
+            Path input = dir.resolve(seed.getFileName() + "." + kind);
+            Files.copy(seed, input, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            String f = input.toString();
+            String[][] cases = {
+                {"barycenter", "--histograms", f, "--cost-matrix", p[1].toString(), "--epsilon", "0.5", "--out", out.toString()},
+                {"barycenter", "--histograms", p[0].toString(), "--cost-matrix", f, "--epsilon", "0.5", "--out", out.toString()},
+                {"barycenter", "--histograms", p[0].toString(), "--cost-matrix", p[1].toString(), "--weights", f, "--epsilon", "0.5",
+                    "--out", out.toString()},
+                {"barycenter", "--images", f, "--epsilon", "0.5", "--max-iter", "5", "--out", out.toString()},
+                {"barycenter", "--images", img + "," + f, "--epsilon", "0.5", "--max-iter", "5", "--out", out.toString()},
+                {"barycenter", "--clouds", x + "," + f, "--exact", "--support-size", "2", "--out", out.toString()},
+                {"barycenter", "--clouds", x + "," + x, "--cloud-weights", f + "," + f, "--exact", "--support-size", "2", "--out", out.toString()},
+                {"barycenter", "--means", f, "--covariances", f, "--out", out.toString()},
+            };
+            for (String[] args : cases) {
+                CliTest.Run r = CliTest.jot(args);
+                String what = String.join(" ", args) + "\n" + r;
+                runs++;
+                if (seed.getFileName().toString().startsWith("valid")) {
+                    assertTrue(r.code() == 0 || r.code() == 2, what);
+                } else {
+                    assertEquals(2, r.code(), what);
+                    assertTrue(r.err().contains(input.getFileName().toString()), what);
+                }
+                if (r.code() == 2) {
+                    assertEquals(1, r.err().strip().lines().count(), what);
+                    assertTrue(r.err().startsWith("jot: "), what);
+                    assertTrue(!r.err().contains("Exception") && !r.err().contains("\tat "), what);
+                }
+            }
+        }
+        assertTrue(runs > 50, "ran " + runs);
     }
 
     private static void expectError(String part, String... args) {
