@@ -33,7 +33,8 @@ import java.util.Objects;
  * (their column marginals are b exactly); the loop stops when the largest is at most the tolerance
  * ({@link SinkhornOptions#tolerance()}; 0 runs exactly {@link SinkhornOptions#maxIterations()} iterations).
  * Options used: ε, the iteration limit, the tolerance, the precision, the threads and the kernels; annealing is
- * refused.
+ * refused; the backend, sweeps and check-every options are not used (the iteration runs on the CPU in the log
+ * domain and checks every iteration).
  *
  * <p>Thread-safe: the static methods may be called from any number of threads at once; inputs are read, never
  * written.

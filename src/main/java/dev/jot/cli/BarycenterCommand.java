@@ -82,7 +82,7 @@ final class BarycenterCommand implements Callable<Integer> {
     @Option(names = "--epsilon", paramLabel = "E", description = "regularisation epsilon > 0 (required but with --exact)")
     Double epsilon;
 
-    @Option(names = "--debiased", description = "the debiased barycenter (fixed support)")
+    @Option(names = "--debiased", description = "the debiased barycenter (fixed support and images)")
     boolean debiased;
 
     @Option(names = "--exact", description = "exact plans (network simplex) for free support")
