@@ -57,51 +57,57 @@ final class Support implements Sweeper {
             throw new IllegalArgumentException("costMatrix is " + costMatrix.shape(0) + " x " + costMatrix.shape(1)
                     + " but the histograms have n = " + n + " bins");
         }
-        double[] v = costMatrix.toDoubleArray();
-        boolean symmetric = true;
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                double x = v[i * n + j];
-                if (!Double.isFinite(x)) {
-                    throw new IllegalArgumentException("costMatrix[" + i + "][" + j + "] is " + x + " (costs must be finite)");
-                }
-                if (j > i && x != v[j * n + i]) {
-                    symmetric = false;
-                }
-            }
-        }
-        if (precision == Precision.F32) {
-            for (int i = 0; i < v.length; i++) {
-                if (!Float.isFinite((float) v[i])) {
-                    throw new IllegalArgumentException("costMatrix[" + i / n + "][" + i % n + "] = " + v[i] + " overflows f32; use f64");
-                }
-            }
-        }
+        // read once into the stored precision (no heap copy of the n x n matrix), checking every entry
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment c = store(arena, v, n, false, precision);
-            MemorySegment ct = symmetric ? c : store(arena, v, n, true, precision);
-            return new Support(arena, c, ct, n, precision == Precision.F32, kernels, threads);
+            MemorySegment c = arena.allocate((long) n * n * precision.bytes(), 64);
+            boolean f32 = precision == Precision.F32;
+            for (long at = 0, size = (long) n * n; at < size; at++) {
+                double x = costMatrix.getFlat(at);
+                if (!Double.isFinite(x)) {
+                    throw new IllegalArgumentException("costMatrix[" + at / n + "][" + at % n + "] is " + x + " (costs must be finite)");
+                }
+                if (f32) {
+                    if (!Float.isFinite((float) x)) {
+                        throw new IllegalArgumentException("costMatrix[" + at / n + "][" + at % n + "] = " + x + " overflows f32; use f64");
+                    }
+                    c.setAtIndex(ValueLayout.JAVA_FLOAT, at, (float) x);
+                } else {
+                    c.setAtIndex(ValueLayout.JAVA_DOUBLE, at, x);
+                }
+            }
+            boolean symmetric = true;
+            for (int i = 0; i < n && symmetric; i++) {
+                for (int j = i + 1; j < n; j++) {
+                    if (get(c, f32, (long) i * n + j) != get(c, f32, (long) j * n + i)) {
+                        symmetric = false;
+                        break;
+                    }
+                }
+            }
+            MemorySegment ct = c;
+            if (!symmetric) {
+                ct = arena.allocate(c.byteSize(), 64);
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        long from = (long) j * n + i, to = (long) i * n + j;
+                        if (f32) {
+                            ct.setAtIndex(ValueLayout.JAVA_FLOAT, to, c.getAtIndex(ValueLayout.JAVA_FLOAT, from));
+                        } else {
+                            ct.setAtIndex(ValueLayout.JAVA_DOUBLE, to, c.getAtIndex(ValueLayout.JAVA_DOUBLE, from));
+                        }
+                    }
+                }
+            }
+            return new Support(arena, c, ct, n, f32, kernels, threads);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
         }
     }
 
-    private static MemorySegment store(Arena arena, double[] v, int n, boolean transpose, Precision p) {
-        MemorySegment s = arena.allocate((long) v.length * p.bytes(), 64);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                double x = transpose ? v[j * n + i] : v[i * n + j];
-                long at = (long) i * n + j;
-                if (p == Precision.F32) {
-                    s.setAtIndex(ValueLayout.JAVA_FLOAT, at, (float) x);
-                } else {
-                    s.setAtIndex(ValueLayout.JAVA_DOUBLE, at, x);
-                }
-            }
-        }
-        return s;
+    private static double get(MemorySegment s, boolean f32, long at) {
+        return f32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, at) : s.getAtIndex(ValueLayout.JAVA_DOUBLE, at);
     }
 
     @Override

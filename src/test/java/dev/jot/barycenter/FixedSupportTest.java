@@ -218,6 +218,29 @@ class FixedSupportTest {
     }
 
     @Test
+    void anAsymmetricCostMatrixAgreesWithTheNaiveLoops() {
+        double[] x = grid(30);
+        double[][] h = {gauss(x, 0.3, 0.1), gauss(x, 0.6, 0.08), gauss(x, 0.5, 0.2)};
+        double[][] c = sqCost(x);
+        for (int i = 0; i < 30; i++) {
+            for (int j = 0; j < 30; j++) {
+                c[i][j] += i > j ? 0.05 : 0.01 * Math.sin(i + 2 * j);
+            }
+        }
+        double[] w = {0.2, 0.3, 0.5};
+        for (boolean debiased : new boolean[] {false, true}) {
+            SinkhornOptions o = f64(0.05).withTolerance(0).withMaxIterations(60);
+            NdArray hs = FixedSupport.matrix("h", h), cm = FixedSupport.matrix("c", c);
+            FixedSupportResult r = debiased ? FixedSupport.debiased(hs, cm, w, o) : FixedSupport.barycenter(hs, cm, w, o);
+            double[] oracle = JanatiOracle.barycenter(h, c, w, 0.05, 60, debiased);
+            assertArrayEquals(oracle, r.barycenter(), 1e-12, "debiased " + debiased);
+            FixedSupportResult r32 = debiased ? FixedSupport.debiased(hs, cm, w, o.withPrecision(Precision.F32))
+                    : FixedSupport.barycenter(hs, cm, w, o.withPrecision(Precision.F32));
+            assertArrayEquals(oracle, r32.barycenter(), 1e-5, "f32, debiased " + debiased);
+        }
+    }
+
+    @Test
     void hostileInputsAreRefusedByName() {
         double[][] c = sqCost(grid(4));
         double[][] h = {{0.25, 0.25, 0.25, 0.25}, {0.1, 0.2, 0.3, 0.4}};

@@ -2,7 +2,8 @@ package dev.jot.barycenter;
 
 /**
  * An independent, plain implementation of Janati, Cuturi and Gramfort's (2020) debiased Sinkhorn barycenter,
- * their Algorithm 1 written in the log domain with naive double loops (no kernels, no tiles): the test oracle.
+ * their Algorithm 1 written in the log domain with naive double loops (no kernels, no tiles, no transpose): the
+ * test oracle; without the debiasing step it is the plain iterative Bregman projections.
  */
 final class JanatiOracle {
     private JanatiOracle() {
@@ -23,8 +24,16 @@ final class JanatiOracle {
         return m + Math.log(s);
     }
 
-    /** Runs exactly {@code iterations} iterations and returns the barycenter. */
+    /** Runs exactly {@code iterations} iterations of the debiased iteration and returns the barycenter. */
     static double[] barycenter(double[][] h, double[][] c, double[] w, double eps, int iterations) {
+        return barycenter(h, c, w, eps, iterations, true);
+    }
+
+    /**
+     * Runs exactly {@code iterations} iterations and returns the barycenter; without debiasing (d stays 1) this is
+     * Benamou et al.'s iterative Bregman projections.
+     */
+    static double[] barycenter(double[][] h, double[][] c, double[] w, double eps, int iterations, boolean debiased) {
         int k = h.length, n = c.length;
         double[][] logB = new double[k][n]; // log of the scalings b_k, start 1
         double[] logD = new double[n];
@@ -66,7 +75,9 @@ final class JanatiOracle {
                 }
                 next[j] = 0.5 * (logD[j] + logAlpha[j] - lse(z));
             }
-            logD = next;
+            if (debiased) {
+                logD = next;
+            }
         }
         double[] out = new double[n];
         for (int j = 0; j < n; j++) {
