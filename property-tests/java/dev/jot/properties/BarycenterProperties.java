@@ -92,8 +92,8 @@ class BarycenterProperties {
 
     /** The vector kernels give the scalar kernels' barycenter (30 iterations, to 1e-9 relative). */
     @Property(seed = "20261203")
+    @AddLifecycleHook(SinkhornProperties.RequiresVectorKernels.class)
     boolean vectorKernelsGiveTheScalarBarycenter(@ForAll("problems") Problem p) {
-        Assume.that(Kernels.vector().isPresent());
         FixedSupportResult s = FixedSupport.barycenter(p.histograms(), p.cost(), p.w(), fixed(p.eps(), 30).withKernels(Kernels.scalar()));
         FixedSupportResult v = FixedSupport.barycenter(p.histograms(), p.cost(), p.w(), fixed(p.eps(), 30).withKernels(Kernels.vector().get()));
         double[] a = s.barycenter(), b = v.barycenter();
