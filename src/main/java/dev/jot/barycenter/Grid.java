@@ -15,8 +15,8 @@ import java.util.stream.IntStream;
  * domain as two 1-D passes: LSE over the columns of each row with the cols × cols cost, then over the rows of each
  * column with the rows × rows cost. Where 1/ε ≤ 320 (the axis's largest cost is 1) a pass is a matrix product
  * with the axis's Gibbs kernel exp(−C/ε) after a shift by each row's (column's) largest entry (the kernels'
- * {@code expTileF64} and {@code productF64}, in f64 whatever the precision: n² exponentials and logarithms instead of n³); this is
- * the log-sum-exp to rounding (see {@code apply}). Below that ε each pass is an exact {@link SinkhornKernels}
+ * {@code expTileF64}, {@code productF64} and {@code logShiftF64}, in f64 whatever the precision: n² exponentials and
+ * logarithms instead of n³); this is the log-sum-exp to rounding (see {@code apply}). Below that ε each pass is an exact {@link SinkhornKernels}
  * log-sum-exp over the small stored cost, in the precision asked for. The kernel is symmetric, so the transposed
  * sweep is the same sweep. Problems run in parallel, each with its own
  * scratch; every value is computed alone, so the result does not depend on the number of threads.
@@ -31,7 +31,7 @@ final class Grid implements Sweeper {
     private Scratch[] scratch = new Scratch[0];
     private final boolean shiftedAllowed;
     private double kernelInvEps = Double.NaN;
-    private MemorySegment rowKernel, colKernel; // exp(-C/eps) per axis (f64), for the shifted products
+    private MemorySegment rowKernel, colKernel; // exp(-C/eps) per axis (f64, lifted), for the shifted products
     private double[] zeros;
 
     /** One problem's buffers: the pass results (their previous values are the kernels' guesses). */
