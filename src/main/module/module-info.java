@@ -1,6 +1,6 @@
 /**
  * JOT, Java optimal transport: entropic (Sinkhorn) transport, Sinkhorn divergences and their gradients,
- * exact transport and closed forms, Gromov–Wasserstein, on the CPU (Vector API kernels where the
+ * exact transport and closed forms, Gromov–Wasserstein, Wasserstein barycenters, on the CPU (Vector API kernels where the
  * incubator module is present, scalar kernels otherwise) or on an OpenCL device.
  *
  * <p>The library needs no other module. {@code jdk.incubator.vector} is optional: add it with
@@ -15,6 +15,7 @@ module dev.jot {
     requires static java.desktop;
 
     exports dev.jot;
+    exports dev.jot.barycenter;
     exports dev.jot.data;
     exports dev.jot.divergence;
     exports dev.jot.exact;

@@ -1,5 +1,6 @@
 package dev.jot.cli;
 
+import dev.jot.examples.BarycenterExample;
 import dev.jot.examples.DigitsExample;
 import dev.jot.examples.IrisExample;
 import dev.jot.examples.WganExample;
@@ -15,12 +16,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jot example}: the experiments of Genevay, Peyré and Cuturi (2018), and the textbook's WGAN-GP critic
- * beside the exact W1, with tables and pictures.
+ * {@code jot example}: the experiments of Genevay, Peyré and Cuturi (2018), the textbook's WGAN-GP critic
+ * beside the exact W1, and convolutional barycenters of four shapes, with tables and pictures.
  */
 @Command(name = "example", mixinStandardHelpOptions = true,
-        description = "Runs an experiment of Genevay, Peyre and Cuturi (2018) on built-in data, or the WGAN-GP critic against the exact W1.",
-        subcommands = {ExampleCommand.Iris.class, ExampleCommand.Digits.class, ExampleCommand.Wgan.class, CommandLine.HelpCommand.class})
+        description = "Runs an experiment of Genevay, Peyre and Cuturi (2018) on built-in data, the WGAN-GP critic against the exact W1, "
+                + "or the 5 x 5 interpolation of four shapes by Wasserstein barycenters.",
+        subcommands = {ExampleCommand.Iris.class, ExampleCommand.Digits.class, ExampleCommand.Wgan.class, ExampleCommand.Barycenters.class,
+                CommandLine.HelpCommand.class})
 final class ExampleCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -215,6 +218,59 @@ final class ExampleCommand implements Runnable {
             WganExample.Result r = WganExample.run(c, o);
             o.printf(Locale.ROOT, "%nfinal estimate %.5f, exact W1 %.5f (gap %+.2f%%); %.0f s; picture %s%n", r.last().estimate(),
                     r.exact(), 100 * r.last().gap(), (System.nanoTime() - t0) / 1e9, r.picture());
+            return 0;
+        }
+    }
+
+    /** {@code jot example barycenters}: the 5 x 5 interpolation of a disc, a ring, a cross and a square. */
+    @Command(name = "barycenters", mixinStandardHelpOptions = true,
+            description = "The 5 x 5 interpolation of four shapes (a disc, a ring, a cross, a square at the corners) by "
+                    + "convolutional Wasserstein barycenters with bilinear weights, as POT's gallery shows it; one thread; "
+                    + "writes barycenters.png and says how long it took.")
+    static final class Barycenters implements Callable<Integer> {
+        @Mixin
+        OutputOptions.Pictures pictures;
+
+        @Option(names = "--size", paramLabel = "N", defaultValue = "64", description = "image side in pixels; default: ${DEFAULT-VALUE}")
+        int size;
+
+        @Option(names = "--epsilon", paramLabel = "E", defaultValue = "0.004",
+                description = "epsilon on the unit square (POT's reg); default: ${DEFAULT-VALUE}")
+        double epsilon;
+
+        @Option(names = "--tol", paramLabel = "T", defaultValue = "1e-4",
+                description = "each barycenter's tolerance on its plans' row errors; default: ${DEFAULT-VALUE}")
+        double tol;
+
+        @Option(names = "--max-iter", paramLabel = "N", defaultValue = "2000", description = "each barycenter's iteration limit; default: ${DEFAULT-VALUE}")
+        int maxIter;
+
+        @Option(names = "--precision", paramLabel = "P", defaultValue = "f32", description = "f32 or f64; default: ${DEFAULT-VALUE}")
+        String precision;
+
+        @Option(names = "--rounds", paramLabel = "R", defaultValue = "1",
+                description = "compute the 25 barycenters R times and time each round (the first includes the JIT's warm-up); default: ${DEFAULT-VALUE}")
+        int rounds;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            BarycenterExample.Config c = new BarycenterExample.Config(size, epsilon, tol, maxIter,
+                    dev.jot.data.Precision.parse(precision), rounds, pictures.dir);
+            o.printf(Locale.ROOT, "5 x 5 convolutional barycenters of a disc, a ring, a cross and a square, %d x %d pixels on [0,1]^2,"
+                    + " epsilon = %s, %s, tolerance %s, one thread%n", size, size, Json.repr(epsilon), c.precision(), Json.repr(tol));
+            o.flush();
+            BarycenterExample.Result r = BarycenterExample.run(c, o);
+            StringBuilder times = new StringBuilder();
+            for (int k = 0; k < r.seconds().length; k++) {
+                times.append(k == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f s", r.seconds()[k]));
+            }
+            o.printf(Locale.ROOT, "%d of 25 converged (* marks the others); the 25 barycenters took %s%s; picture %s%n",
+                    r.converged(), times, r.seconds().length > 1 ? " (round by round; the first includes the JIT's warm-up)"
+                            : " (the JIT's warm-up included; --rounds 3 times warm rounds)", r.picture());
             return 0;
         }
     }

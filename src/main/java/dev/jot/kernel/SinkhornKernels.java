@@ -450,4 +450,55 @@ public interface SinkhornKernels {
             out[costOffset + r] = sum;
         }
     }
+
+    // ---- products with small stored kernels (the separable grid kernels of dev.jot.barycenter) ----
+
+    /**
+     * A product of f64 matrices: out_rj = Σ_t a_rt·b_tj for a (rows × inner) and b (inner × cols), all row-major,
+     * overwriting out (rows × cols). Used for the Gibbs kernel of one axis of a grid applied to shifted exponentials;
+     * callers keep the operands such that no product is subnormal.
+     *
+     * @param a the left factor, f64, rows × inner row-major
+     * @param rows the number of rows of a and of the result
+     * @param inner the number of columns of a and rows of b
+     * @param b the right factor, f64, inner × cols row-major
+     * @param cols the number of columns of b and of the result
+     * @param out receives the product, f64, rows × cols row-major (not overlapping a or b)
+     */
+    default void productF64(MemorySegment a, int rows, int inner, MemorySegment b, int cols, MemorySegment out) {
+        java.lang.foreign.ValueLayout.OfDouble f64 = java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+        out.asSlice(0, (long) rows * cols * Double.BYTES).fill((byte) 0);
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < inner; t++) {
+                double v = a.getAtIndex(f64, (long) r * inner + t);
+                if (v == 0) {
+                    continue;
+                }
+                long base = (long) t * cols, o = (long) r * cols;
+                for (int j = 0; j < cols; j++) {
+                    out.setAtIndex(f64, o + j, out.getAtIndex(f64, o + j) + v * b.getAtIndex(f64, base + j));
+                }
+            }
+        }
+    }
+
+    /**
+     * Logarithms in place with row and column shifts: v_rj ← rowShift[r] + colShift[j] + log v_rj over an f64 tile
+     * (log 0 = −∞). Within an ulp or two of Math.log.
+     *
+     * @param v the tile, f64, rows × cols row-major, entries ≥ 0
+     * @param rows the number of rows
+     * @param cols the number of columns
+     * @param rowShift the row shifts (finite or −∞)
+     * @param colShift the column shifts (finite or −∞)
+     */
+    default void logShiftF64(MemorySegment v, int rows, int cols, double[] rowShift, double[] colShift) {
+        java.lang.foreign.ValueLayout.OfDouble f64 = java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                long at = (long) r * cols + j;
+                v.setAtIndex(f64, at, rowShift[r] + colShift[j] + Math.log(v.getAtIndex(f64, at)));
+            }
+        }
+    }
 }

@@ -1070,4 +1070,113 @@ public final class VectorKernels implements SinkhornKernels {
             out[costOffset + r] = sum;
         }
     }
+
+    /**
+     * Two rows of a at a time against four vectors of columns of b: eight independent accumulator chains, each row of
+     * b loaded once for both rows; then single vectors of columns, then scalar columns, then a last odd row.
+     */
+    @Override
+    public void productF64(MemorySegment a, int rows, int inner, MemorySegment b, int cols, MemorySegment out) {
+        if (cols < 2 * DL) {
+            SinkhornKernels.super.productF64(a, rows, inner, b, cols, out);
+            return;
+        }
+        final int wide = 4 * DL;
+        final int wideBound = cols - cols % wide, bound = DS.loopBound(cols);
+        int r = 0;
+        for (; r + 1 < rows; r += 2) {
+            long a0 = (long) r * inner * Double.BYTES, a1 = a0 + (long) inner * Double.BYTES;
+            int o0 = r * cols, o1 = o0 + cols;
+            for (int j = 0; j < wideBound; j += wide) {
+                DoubleVector p0 = DoubleVector.zero(DS), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+                for (int t = 0; t < inner; t++) {
+                    long bt = ((long) t * cols + j) * Double.BYTES;
+                    DoubleVector x = DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES));
+                    DoubleVector y = DoubleVector.broadcast(DS, a.get(F64, a1 + (long) t * Double.BYTES));
+                    DoubleVector b0 = DoubleVector.fromMemorySegment(DS, b, bt, ORDER);
+                    DoubleVector b1 = DoubleVector.fromMemorySegment(DS, b, bt + (long) DL * Double.BYTES, ORDER);
+                    DoubleVector b2 = DoubleVector.fromMemorySegment(DS, b, bt + 2L * DL * Double.BYTES, ORDER);
+                    DoubleVector b3 = DoubleVector.fromMemorySegment(DS, b, bt + 3L * DL * Double.BYTES, ORDER);
+                    p0 = b0.fma(x, p0);
+                    p1 = b1.fma(x, p1);
+                    p2 = b2.fma(x, p2);
+                    p3 = b3.fma(x, p3);
+                    q0 = b0.fma(y, q0);
+                    q1 = b1.fma(y, q1);
+                    q2 = b2.fma(y, q2);
+                    q3 = b3.fma(y, q3);
+                }
+                p0.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
+                p1.intoMemorySegment(out, (long) (o0 + j + DL) * Double.BYTES, ORDER);
+                p2.intoMemorySegment(out, (long) (o0 + j + 2 * DL) * Double.BYTES, ORDER);
+                p3.intoMemorySegment(out, (long) (o0 + j + 3 * DL) * Double.BYTES, ORDER);
+                q0.intoMemorySegment(out, (long) (o1 + j) * Double.BYTES, ORDER);
+                q1.intoMemorySegment(out, (long) (o1 + j + DL) * Double.BYTES, ORDER);
+                q2.intoMemorySegment(out, (long) (o1 + j + 2 * DL) * Double.BYTES, ORDER);
+                q3.intoMemorySegment(out, (long) (o1 + j + 3 * DL) * Double.BYTES, ORDER);
+            }
+            for (int j = wideBound; j < bound; j += DL) {
+                DoubleVector p = DoubleVector.zero(DS), q = p;
+                for (int t = 0; t < inner; t++) {
+                    DoubleVector bv = DoubleVector.fromMemorySegment(DS, b, ((long) t * cols + j) * Double.BYTES, ORDER);
+                    p = bv.fma(DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES)), p);
+                    q = bv.fma(DoubleVector.broadcast(DS, a.get(F64, a1 + (long) t * Double.BYTES)), q);
+                }
+                p.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
+                q.intoMemorySegment(out, (long) (o1 + j) * Double.BYTES, ORDER);
+            }
+            for (int j = bound; j < cols; j++) {
+                double p = 0, q = 0;
+                for (int t = 0; t < inner; t++) {
+                    double bv = b.get(F64, ((long) t * cols + j) * Double.BYTES);
+                    p += a.get(F64, a0 + (long) t * Double.BYTES) * bv;
+                    q += a.get(F64, a1 + (long) t * Double.BYTES) * bv;
+                }
+                out.set(F64, (long) (o0 + j) * Double.BYTES, p);
+                out.set(F64, (long) (o1 + j) * Double.BYTES, q);
+            }
+        }
+        for (; r < rows; r++) {
+            long a0 = (long) r * inner * Double.BYTES;
+            int o0 = r * cols;
+            for (int j = 0; j < bound; j += DL) {
+                DoubleVector p = DoubleVector.zero(DS);
+                for (int t = 0; t < inner; t++) {
+                    p = DoubleVector.fromMemorySegment(DS, b, ((long) t * cols + j) * Double.BYTES, ORDER)
+                            .fma(DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES)), p);
+                }
+                p.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
+            }
+            for (int j = bound; j < cols; j++) {
+                double p = 0;
+                for (int t = 0; t < inner; t++) {
+                    p += a.get(F64, a0 + (long) t * Double.BYTES) * b.get(F64, ((long) t * cols + j) * Double.BYTES);
+                }
+                out.set(F64, (long) (o0 + j) * Double.BYTES, p);
+            }
+        }
+    }
+
+    /** The logarithms with the Vector API's LOG (the JDK's vector math library where the CPU has one). */
+    @Override
+    public void logShiftF64(MemorySegment v, int rows, int cols, double[] rowShift, double[] colShift) {
+        if (cols < 2 * DL) {
+            SinkhornKernels.super.logShiftF64(v, rows, cols, rowShift, colShift);
+            return;
+        }
+        final int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            final long base = (long) r * cols * Double.BYTES;
+            final DoubleVector rs = DoubleVector.broadcast(DS, rowShift[r]);
+            for (int j = 0; j < bound; j += DL) {
+                long at = base + (long) j * Double.BYTES;
+                DoubleVector.fromMemorySegment(DS, v, at, ORDER).lanewise(VectorOperators.LOG)
+                        .add(rs.add(DoubleVector.fromArray(DS, colShift, j))).intoMemorySegment(v, at, ORDER);
+            }
+            for (int j = bound; j < cols; j++) {
+                long at = base + (long) j * Double.BYTES;
+                v.set(F64, at, rowShift[r] + colShift[j] + Math.log(v.get(F64, at)));
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.jot.user;
 
 import dev.jot.OT;
+import dev.jot.barycenter.*;
 import dev.jot.data.*;
 import dev.jot.divergence.*;
 import dev.jot.exact.*;
@@ -34,6 +35,7 @@ final class ReadmeSnippets {
         Points x = Points.of(20, 2, xs), y = Points.of(15, 2, ys);
         divergences(x, Weights.uniform(20), y, Weights.uniform(15));
         exact(x, Weights.uniform(20), y, Weights.uniform(15));
+        barycenters(x, Weights.uniform(20), y, Weights.uniform(15));
     }
 
     static void solving() throws Exception {
@@ -102,6 +104,27 @@ final class ReadmeSnippets {
         GromovWasserstein.entropic(x, a, y, b, CostFunction.SQUARED_EUCLIDEAN, 0.01, 100, 1e-9);
         if (!(e.cost() >= 0)) {
             throw new AssertionError("README block 3");
+        }
+    }
+
+    static void barycenters(Points x, Weights a, Points y, Weights b) {
+        NdArray histograms = NdArray.of(new double[] {0.5, 0.5, 0, 0, 0, 0, 0.5, 0.5}, 2, 4);
+        NdArray costMatrix = NdArray.of(new double[] {0, 1, 4, 9, 1, 0, 1, 4, 4, 1, 0, 1, 9, 4, 1, 0}, 4, 4);
+        NdArray images = NdArray.of(new double[] {1, 0, 0, 0, 0, 0, 0, 1}, 2, 2, 2);
+        double[] m1 = {0, 0}, m2 = {1, 2};
+        double[][] s1 = {{1, 0.2}, {0.2, 2}}, s2 = {{0.5, 0}, {0, 1}};
+        // README block 4
+        double[][] h = {{0.5, 0.5, 0, 0}, {0, 0, 0.5, 0.5}};                    // k = 2 histograms on n = 4 bins
+        double[][] c = {{0, 1, 4, 9}, {1, 0, 1, 4}, {4, 1, 0, 1}, {9, 4, 1, 0}};   // their n x n costs
+        FixedSupportResult bar = FixedSupport.barycenter(h, c, new double[] {0.25, 0.75}, 0.5);   // log-domain IBP, f64
+        bar.barycenter(); bar.value(); bar.marginalErrors(); bar.converged();
+        FixedSupport.debiased(histograms, costMatrix, null, SinkhornOptions.epsilon(0.5));   // NdArray k x n and n x n
+        Convolutional.barycenter(images, null, SinkhornOptions.epsilon(0.004));   // NdArray k x rows x cols on [0,1]^2
+        FreeSupportResult fs = FreeSupport.barycenter(List.of(x, y), List.of(a, b), null, 10, FreeSupportOptions.exact());
+        fs.support(); fs.change();                                      // K x d row-major, the last move
+        GaussianBarycenter.of(new double[][] {m1, m2}, new double[][][] {s1, s2}, null, 1e-12, 100).covariance();
+        if (!(Math.abs(java.util.Arrays.stream(bar.barycenter()).sum() - 1) < 1e-6) || fs.size() != 10) {
+            throw new AssertionError("README block 4");
         }
     }
 }
