@@ -89,6 +89,11 @@ final class SolverOptions {
         @Option(names = "--rho-b", paramLabel = "RB", description = "the penalty on the target marginal only (inf: P^T1 = b)")
         String rhoB;
 
+        @Option(names = "--translation-invariant",
+                description = "with a finite rho: after each f update, translate (f + l, g - l) to the dual's maximum along "
+                        + "that direction (Sejourne et al. 2022); far fewer iterations when rho/epsilon is large")
+        boolean translationInvariant;
+
         /**
          * The options with these penalties.
          *
@@ -98,12 +103,15 @@ final class SolverOptions {
          */
         SinkhornOptions apply(SinkhornOptions o) {
             if (rho == null && rhoA == null && rhoB == null) {
+                if (translationInvariant) {
+                    throw new IllegalArgumentException("--translation-invariant needs a finite --rho, --rho-a or --rho-b");
+                }
                 return o;
             }
             double both = rho == null ? Double.POSITIVE_INFINITY : parse("--rho", rho);
             double ra = rhoA == null ? both : parse("--rho-a", rhoA);
             double rb = rhoB == null ? both : parse("--rho-b", rhoB);
-            return o.withRho(ra, rb);
+            return o.withRho(ra, rb).withTranslationInvariant(translationInvariant);
         }
     }
 

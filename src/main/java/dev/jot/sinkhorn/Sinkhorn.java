@@ -396,6 +396,7 @@ public final class Sinkhorn {
                 it.commitSymmetric();
             } else {
                 it.commitF();
+                it.translate();
                 if (!it.updateG()) {
                     return;
                 }

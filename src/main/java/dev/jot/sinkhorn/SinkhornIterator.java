@@ -54,6 +54,9 @@ public final class SinkhornIterator implements AutoCloseable {
     private final double rhoA;
     private final double rhoB;
     private final boolean unbalanced;
+    private final boolean translate;
+    /** ρ_a·ρ_b/(ρ_a + ρ_b), 1/∞ = 0: the translation's factor. */
+    private final double translationFactor;
     private double dampedEpsA;
     private double dampedEpsB;
     private int iterations;
@@ -68,6 +71,8 @@ public final class SinkhornIterator implements AutoCloseable {
         rhoA = options.rhoA();
         rhoB = options.rhoB();
         unbalanced = options.unbalanced();
+        translate = unbalanced && options.translationInvariant();
+        translationFactor = 1.0 / ((rhoA == Double.POSITIVE_INFINITY ? 0 : 1 / rhoA) + (rhoB == Double.POSITIVE_INFINITY ? 0 : 1 / rhoB));
         double[][] ab = checkedWeights(geometry, aw, bw, options.epsilon(), unbalanced);
         a = ab[0];
         b = ab[1];
@@ -217,6 +222,7 @@ public final class SinkhornIterator implements AutoCloseable {
     public void step() {
         updateF();
         commitF();
+        translate();
         updateG();
     }
 
@@ -391,6 +397,53 @@ public final class SinkhornIterator implements AutoCloseable {
             }
         }
         return err;
+    }
+
+    /**
+     * The translation step of the translation-invariant updates (when the options ask for it; else nothing): after
+     * the f update, (f + λ, g − λ) with λ = (ρ_a·ρ_b/(ρ_a + ρ_b))·log(⟨a, e^{−f/ρ_a}⟩ / ⟨b, e^{−g/ρ_b}⟩), the maximum
+     * of the dual along that direction (its ε term does not change). Column sums already computed by the fused pass
+     * move by λ/ε.
+     */
+    void translate() {
+        if (!translate) {
+            return;
+        }
+        double lambda = translationFactor * (logMass(a, logA, f, rhoA) - logMass(b, logB, g, rhoB));
+        if (!Double.isFinite(lambda) || lambda == 0) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            f[i] += lambda;
+        }
+        for (int j = 0; j < m; j++) {
+            g[j] -= lambda;
+        }
+        rowLseCurrent = false;
+        if (colPending && colTrusted) {
+            double shift = lambda * invEps;
+            for (int j = 0; j < m; j++) {
+                colLse[j] += shift;
+            }
+        }
+    }
+
+    /** log ⟨w, e^{−p/ρ}⟩ (log m(w) for ρ = ∞), shifted by its largest term. */
+    private static double logMass(double[] w, double[] logW, double[] p, double rho) {
+        double max = Double.NEGATIVE_INFINITY;
+        boolean hard = rho == Double.POSITIVE_INFINITY;
+        for (int k = 0; k < w.length; k++) {
+            if (w[k] > 0) {
+                max = Math.max(max, logW[k] - (hard ? 0 : p[k] / rho));
+            }
+        }
+        double s = 0;
+        for (int k = 0; k < w.length; k++) {
+            if (w[k] > 0) {
+                s += Math.exp(logW[k] - (hard ? 0 : p[k] / rho) - max);
+            }
+        }
+        return max + Math.log(s);
     }
 
     void commitF() {

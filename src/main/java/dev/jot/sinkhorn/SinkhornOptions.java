@@ -25,10 +25,13 @@ public final class SinkhornOptions {
     private final String sweeps;
     private final double rhoA;
     private final double rhoB;
+    private final boolean translationInvariant;
 
     private SinkhornOptions(double epsilon, int maxIterations, double tolerance, int checkEvery,
                             Precision precision, int threads, SinkhornKernels kernels, Boolean matrixFree,
-                            double annealFactor, String backend, String sweeps, double rhoA, double rhoB) {
+                            double annealFactor, String backend, String sweeps, double rhoA, double rhoB,
+                            boolean translationInvariant) {
+        this.translationInvariant = translationInvariant;
         this.rhoA = rhoA;
         this.rhoB = rhoB;
         this.backend = backend;
@@ -55,7 +58,7 @@ public final class SinkhornOptions {
     public static SinkhornOptions epsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
                 Runtime.getRuntime().availableProcessors(), null, null, 0, null, "auto",
-                Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+                Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
     }
 
     private static double checkEpsilon(double epsilon) {
@@ -73,7 +76,7 @@ public final class SinkhornOptions {
      * @throws IllegalArgumentException if ε is not positive and finite
      */
     public SinkhornOptions withEpsilon(double epsilon) {
-        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB);
+        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -87,7 +90,7 @@ public final class SinkhornOptions {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -102,7 +105,7 @@ public final class SinkhornOptions {
         if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
             throw new IllegalArgumentException("tolerance must be non-negative and finite, got " + tolerance);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -116,7 +119,7 @@ public final class SinkhornOptions {
         if (k < 1) {
             throw new IllegalArgumentException("checkEvery must be at least 1, got " + k);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -127,7 +130,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withPrecision(Precision precision) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery,
-                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB);
+                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -141,7 +144,7 @@ public final class SinkhornOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -152,7 +155,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withKernels(SinkhornKernels kernels) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads,
-                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor, backend, sweeps, rhoA, rhoB);
+                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -164,7 +167,7 @@ public final class SinkhornOptions {
      * @return a copy with that choice (overriding the default's size rule)
      */
     public SinkhornOptions withMatrixFree(boolean matrixFree) {
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -182,7 +185,7 @@ public final class SinkhornOptions {
         if (!(factor == 0 || (factor > 0 && factor < 1))) {
             throw new IllegalArgumentException("annealing factor must be in (0, 1), or 0 for none, got " + factor);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor, backend, sweeps, rhoA, rhoB);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -198,7 +201,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withBackend(String backend) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
-                annealFactor, dev.jot.kernel.Accelerators.normalize(Objects.requireNonNull(backend, "backend")), sweeps, rhoA, rhoB);
+                annealFactor, dev.jot.kernel.Accelerators.normalize(Objects.requireNonNull(backend, "backend")), sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -224,7 +227,7 @@ public final class SinkhornOptions {
             throw new IllegalArgumentException("sweeps must be log, kernel or auto, got '" + sweeps + "'");
         }
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
-                annealFactor, backend, s, rhoA, rhoB);
+                annealFactor, backend, s, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -256,7 +259,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withRho(double rhoA, double rhoB) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
-                annealFactor, backend, sweeps, checkRho("rho_a", rhoA), checkRho("rho_b", rhoB));
+                annealFactor, backend, sweeps, checkRho("rho_a", rhoA), checkRho("rho_b", rhoB), translationInvariant);
     }
 
     private static double checkRho(String name, double rho) {
@@ -264,6 +267,28 @@ public final class SinkhornOptions {
             throw new IllegalArgumentException(name + " must be positive (or infinite for a hard marginal constraint), got " + rho);
         }
         return rho;
+    }
+
+    /**
+     * Unbalanced only: after each f update, move the potentials along the dual's translation direction,
+     * (f + λ, g − λ), to the λ that maximises the dual value, in closed form
+     * λ = (ρ_a·ρ_b/(ρ_a + ρ_b))·log(⟨a, e^{−f/ρ_a}⟩ / ⟨b, e^{−g/ρ_b}⟩) (1/∞ = 0): the translation step of Séjourné,
+     * Vialard and Peyré (2022)'s translation-invariant Sinkhorn. Plain damped iterations lose their speed when ρ/ε
+     * is large because the potentials' common translation contracts only like (ρ/(ρ + ε))² per iteration; the
+     * translation removes that mode. The fixed point, the stopping rule and the result are the same. Balanced
+     * problems ignore it (their dual does not change along that direction). Off by default.
+     *
+     * @param on whether to translate after each f update
+     * @return a copy with that choice
+     */
+    public SinkhornOptions withTranslationInvariant(boolean on) {
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
+                annealFactor, backend, sweeps, rhoA, rhoB, on);
+    }
+
+    /** {@return whether the unbalanced iterations translate the potentials (see {@link #withTranslationInvariant})} */
+    public boolean translationInvariant() {
+        return translationInvariant;
     }
 
     /** {@return ρ_a, the penalty on the source marginal ({@code Infinity}: P·1 = a is a hard constraint)} */
