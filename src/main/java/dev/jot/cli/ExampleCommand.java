@@ -2,6 +2,7 @@ package dev.jot.cli;
 
 import dev.jot.examples.DigitsExample;
 import dev.jot.examples.IrisExample;
+import dev.jot.examples.UnbalancedExample;
 import dev.jot.examples.WganExample;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "example", mixinStandardHelpOptions = true,
         description = "Runs an experiment of Genevay, Peyre and Cuturi (2018) on built-in data, or the WGAN-GP critic against the exact W1.",
-        subcommands = {ExampleCommand.Iris.class, ExampleCommand.Digits.class, ExampleCommand.Wgan.class, CommandLine.HelpCommand.class})
+        subcommands = {ExampleCommand.Iris.class, ExampleCommand.Digits.class, ExampleCommand.Wgan.class,
+                ExampleCommand.Unbalanced.class, CommandLine.HelpCommand.class})
 final class ExampleCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -215,6 +217,36 @@ final class ExampleCommand implements Runnable {
             WganExample.Result r = WganExample.run(c, o);
             o.printf(Locale.ROOT, "%nfinal estimate %.5f, exact W1 %.5f (gap %+.2f%%); %.0f s; picture %s%n", r.last().estimate(),
                     r.exact(), 100 * r.last().gap(), (System.nanoTime() - t0) / 1e9, r.picture());
+            return 0;
+        }
+    }
+
+    /** {@code jot example unbalanced}: POT's unbalanced 1-D example, the plan at several rho. */
+    @Command(name = "unbalanced", mixinStandardHelpOptions = true,
+            description = "Unbalanced transport between two 1-D Gaussian histograms of masses 1 and 5 (100 bins, cost "
+                    + "(i-j)^2 / 99^2, POT's plot_UOT_1D shape): prints the plan's mass, cost and objective for each rho and "
+                    + "draws unbalanced.png (the plan, with its marginals beside a and b, for each rho).")
+    static final class Unbalanced implements Callable<Integer> {
+        @Mixin
+        OutputOptions.Pictures pictures;
+
+        @Option(names = "--epsilon", paramLabel = "E", defaultValue = "0.005", description = "default: ${DEFAULT-VALUE}")
+        double epsilon;
+
+        @Option(names = "--rho", paramLabel = "R", split = ",", defaultValue = "0.05,5",
+                description = "the marginal penalties, comma-separated; default: ${DEFAULT-VALUE}")
+        List<Double> rhos;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            o.printf(Locale.ROOT, "source N(20, 5^2) of mass 1, target N(60, 10^2) of mass 5, 100 bins, cost (i-j)^2/99^2, "
+                    + "epsilon = %s, f64, translation-invariant updates%n", Json.repr(epsilon));
+            UnbalancedExample.Result r = UnbalancedExample.run(epsilon, rhos, pictures.dir, o);
+            o.println("picture " + r.picture());
             return 0;
         }
     }
