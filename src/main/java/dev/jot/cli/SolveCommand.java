@@ -412,7 +412,7 @@ final class SolveCommand implements Callable<Integer> {
                 "entropic OT, n = %d, m = %d, epsilon = %s, %s, %s%n"
                         + "  cost <P,C>          %.10g%n"
                         + "  objective           %.10g   (<P,C> + epsilon*KL(P | a x b)%s)%n"
-                        + "  dual objective      %.10g%n"
+                        + "  %s%.10g%n"
                         + "%s"
                         + "  marginal error      %.3g (a side), %.3g (b side)%n"
                         + "  iterations          %d%s%s%n"
@@ -421,7 +421,7 @@ final class SolveCommand implements Callable<Integer> {
                 r.n(), r.m(), Json.repr(r.epsilon()), r.precision(),
                 r.backend().equals("cpu") ? r.kernels() + " kernels, " + r.threads() + " thread(s)" : r.backend() + " on " + r.device(),
                 r.cost(), r.objective(), r.unbalanced() ? " + rho_a*KL(P1 | a) + rho_b*KL(P^T1 | b)" : "",
-                r.dualObjective(),
+                r.unbalanced() ? "dual objective      " : "dual <a,f> + <b,g>  ", r.dualObjective(),
                 r.unbalanced() ? String.format(Locale.ROOT, "  mass of the plan    %.10g   (rho_a = %s, rho_b = %s)%n",
                         r.mass(), Json.repr(r.rhoA()), Json.repr(r.rhoB())) : "",
                 r.marginalErrorA(), r.marginalErrorB(), r.iterations(),

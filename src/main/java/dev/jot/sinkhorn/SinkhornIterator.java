@@ -11,7 +11,9 @@ import java.util.Objects;
  * The log-domain Sinkhorn loop, one iteration at a time, for callers that drive it themselves
  * (benchmarks, custom stopping rules, warm starts); {@link Sinkhorn#solve} is this loop run to the
  * tolerance. Each {@link #step()} updates f then g:
- * f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε), then g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε).
+ * f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε), then g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε); unbalanced
+ * ({@link SinkhornOptions#withRho}), each is damped by τ = ρ/(ρ + ε), with the translation step in between when
+ * {@link SinkhornOptions#withTranslationInvariant} asks for it.
  *
  * <p>Not thread-safe (it owns mutable potentials); the sweeps inside use the options' threads. Close it
  * to release its worker threads.

@@ -94,8 +94,8 @@ public final class SinkhornOptions {
     }
 
     /**
-     * Stop when the L1 marginal error ‖P·1 − a‖₁ is at most {@code tolerance}; 0 runs exactly
-     * {@link #maxIterations()} iterations.
+     * Stop when the L1 marginal error ‖P·1 − a‖₁ is at most {@code tolerance} (unbalanced, see {@link #withRho}: when
+     * the potentials' change max_i |f'_i − f_i|/ε is); 0 runs exactly {@link #maxIterations()} iterations.
      *
      * @param tolerance the tolerance on the L1 marginal error, non-negative and finite
      * @return a copy with that tolerance
