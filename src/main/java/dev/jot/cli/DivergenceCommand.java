@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
                 "debiased: S = OT_e(a,b) - OT_e(a,a)/2 - OT_e(b,b)/2 with OT_e = <a,f> + <b,g> (GeomLoss, OTT-JAX).",
                 "genevay: 2 W(a,b) - W(a,a) - W(b,b) with W = <P,C> of the entropic plan (Genevay et al. 2018).",
                 "mmd: MMD^2/2 with --kernel.  transport: OT_e(a,b) alone.",
+                "--rho R: unbalanced OT_e,R (generalized-KL primal = dual value); debiased adds (epsilon/2)(m(a) - m(b))^2.",
                 "Files are .npy or .csv; the cost |x-y|^2 is not halved."})
 final class DivergenceCommand implements Callable<Integer> {
 
@@ -51,6 +52,11 @@ final class DivergenceCommand implements Callable<Integer> {
 
     @Mixin
     SolverOptions solver;
+
+    @Option(names = "--rho", paramLabel = "R",
+            description = "unbalanced: KL-penalised marginals R*KL(P1 | a) + R*KL(P^T1 | b) (R > 0, inf = balanced); the "
+                    + "weights keep their masses and debiased adds (epsilon/2)(m(a) - m(b))^2 (Sejourne et al. 2019)")
+    String rho;
 
     @Option(names = "--unrolled", paramLabel = "L",
             description = "instead of solving to the tolerance, run exactly L iterations from g = 0 (f64) and differentiate through them")
@@ -88,6 +94,9 @@ final class DivergenceCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--epsilon is required for --loss " + l.label());
             }
             SinkhornOptions o = solver.options(epsilon);
+            if (rho != null) {
+                o = o.withRho(SolverOptions.parse("--rho", rho));
+            }
             if (unrolled != null) {
                 r = Divergences.unrolled(px, wa, py, wb, c, epsilon, unrolled, l, o);
             } else {
@@ -115,6 +124,7 @@ final class DivergenceCommand implements Callable<Integer> {
                     .put("m", py.n())
                     .put("d", px.d())
                     .put("epsilon", epsilon == null ? Double.NaN : epsilon)
+                    .put("rho", rho == null ? Double.POSITIVE_INFINITY : SolverOptions.parse("--rho", rho))
                     .put("precision", l == Loss.MMD || unrolled != null ? "f64" : solver.precision().toString())
                     .put("grad_x", gradX == null ? "" : gradX.toString())
                     .put("grad_y", gradY == null ? "" : gradY.toString())
@@ -122,7 +132,8 @@ final class DivergenceCommand implements Callable<Integer> {
                     .toString());
         } else {
             out.println(String.format(Locale.ROOT, "%s between %d and %d points in %d-D%s%n  value  %.10g%n  %s%n  terms  (x,y) %.10g  (x,x) %.10g  (y,y) %.10g",
-                    l.label(), px.n(), py.n(), px.d(), epsilon == null ? " (" + kernel + " kernel)" : ", epsilon = " + epsilon,
+                    l.label(), px.n(), py.n(), px.d(), epsilon == null ? " (" + kernel + " kernel)" : ", epsilon = " + epsilon
+                            + (rho == null ? "" : ", rho = " + rho),
                     r.value(), r.status(), r.terms()[0], r.terms()[1], r.terms()[2])
                     + (gradX != null ? "\n  gradient in x written to " + gradX : "")
                     + (gradY != null ? "\n  gradient in y written to " + gradY : ""));

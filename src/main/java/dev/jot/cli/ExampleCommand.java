@@ -3,6 +3,7 @@ package dev.jot.cli;
 import dev.jot.examples.BarycenterExample;
 import dev.jot.examples.DigitsExample;
 import dev.jot.examples.IrisExample;
+import dev.jot.examples.UnbalancedExample;
 import dev.jot.examples.WganExample;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -17,13 +18,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code jot example}: the experiments of Genevay, Peyré and Cuturi (2018), the textbook's WGAN-GP critic
- * beside the exact W1, and convolutional barycenters of four shapes, with tables and pictures.
+ * beside the exact W1, convolutional barycenters of four shapes, and unbalanced transport between 1-D histograms, with
+ * tables and pictures.
  */
 @Command(name = "example", mixinStandardHelpOptions = true,
         description = "Runs an experiment of Genevay, Peyre and Cuturi (2018) on built-in data, the WGAN-GP critic against the exact W1, "
-                + "or the 5 x 5 interpolation of four shapes by Wasserstein barycenters.",
+                + "the 5 x 5 interpolation of four shapes by Wasserstein barycenters, or unbalanced transport between 1-D histograms.",
         subcommands = {ExampleCommand.Iris.class, ExampleCommand.Digits.class, ExampleCommand.Wgan.class, ExampleCommand.Barycenters.class,
-                CommandLine.HelpCommand.class})
+                ExampleCommand.Unbalanced.class, CommandLine.HelpCommand.class})
 final class ExampleCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -271,6 +273,36 @@ final class ExampleCommand implements Runnable {
             o.printf(Locale.ROOT, "%d of 25 converged (* marks the others); the 25 barycenters took %s%s; picture %s%n",
                     r.converged(), times, r.seconds().length > 1 ? " (round by round; the first includes the JIT's warm-up)"
                             : " (the JIT's warm-up included; --rounds 3 times warm rounds)", r.picture());
+            return 0;
+        }
+    }
+
+    /** {@code jot example unbalanced}: POT's unbalanced 1-D example, the plan at several rho. */
+    @Command(name = "unbalanced", mixinStandardHelpOptions = true,
+            description = "Unbalanced transport between two 1-D Gaussian histograms of masses 1 and 5 (100 bins, cost "
+                    + "(i-j)^2 / 99^2, POT's plot_UOT_1D shape): prints the plan's mass, cost and objective for each rho and "
+                    + "draws unbalanced.png (the plan, with its marginals beside a and b, for each rho).")
+    static final class Unbalanced implements Callable<Integer> {
+        @Mixin
+        OutputOptions.Pictures pictures;
+
+        @Option(names = "--epsilon", paramLabel = "E", defaultValue = "0.005", description = "default: ${DEFAULT-VALUE}")
+        double epsilon;
+
+        @Option(names = "--rho", paramLabel = "R", split = ",", defaultValue = "0.05,5",
+                description = "the marginal penalties, comma-separated; default: ${DEFAULT-VALUE}")
+        List<Double> rhos;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            o.printf(Locale.ROOT, "source N(20, 5^2) of mass 1, target N(60, 10^2) of mass 5, 100 bins, cost (i-j)^2/99^2, "
+                    + "epsilon = %s, f64, translation-invariant updates%n", Json.repr(epsilon));
+            UnbalancedExample.Result r = UnbalancedExample.run(epsilon, rhos, pictures.dir, o);
+            o.println("picture " + r.picture());
             return 0;
         }
     }

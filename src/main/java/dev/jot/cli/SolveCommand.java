@@ -28,9 +28,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code jot solve}: one balanced entropic transport problem from files. */
+/** {@code jot solve}: one entropic transport problem (or a batch) from files, balanced or unbalanced. */
 @Command(name = "solve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Balanced entropic optimal transport: min <P,C> + epsilon*KL(P | a x b).",
+                "Unbalanced with --rho R (or --rho-a, --rho-b): min <P,C> + epsilon*KL(P | a x b) + rho_a*KL(P1 | a) "
+                        + "+ rho_b*KL(P^T1 | b), generalized KL; the masses of a and b may differ.",
                 "Give point clouds (--x, --y) or a cost matrix (--cost-matrix); files are .npy or .csv.",
                 "A batch: --x B x n x d and --y B x m x d, with --a B x n and --b B x m; or a ragged batch, "
                         + "--x x0.npy,x1.npy,... and --y (and --a, --b) listing one file per problem; or one "
@@ -46,6 +48,9 @@ final class SolveCommand implements Callable<Integer> {
 
     @Mixin
     SolverOptions solver;
+
+    @Mixin
+    SolverOptions.Rho rho;
 
     @Option(names = "--check-every", paramLabel = "K", defaultValue = "1", description = "check the error every K iterations; default: ${DEFAULT-VALUE}")
     int checkEvery;
@@ -349,7 +354,7 @@ final class SolveCommand implements Callable<Integer> {
 
     /** The solver options of the command line: {@link SolverOptions}, then the options only {@code jot solve} has. */
     SinkhornOptions options() {
-        SinkhornOptions o = solver.options(epsilon.epsilon).withCheckEvery(checkEvery).withSweeps(sweeps);
+        SinkhornOptions o = rho.apply(solver.options(epsilon.epsilon).withCheckEvery(checkEvery).withSweeps(sweeps));
         if (matrixFree != null) {
             o = o.withMatrixFree(matrixFree);
         }
@@ -365,6 +370,10 @@ final class SolveCommand implements Callable<Integer> {
                 .put("cost", r.cost())
                 .put("objective", r.objective())
                 .put("dual_objective", r.dualObjective())
+                .put("mass", r.mass())
+                .put("rho_a", r.rhoA())
+                .put("rho_b", r.rhoB())
+                .put("potential_change", r.potentialChange())
                 .put("iterations", r.iterations())
                 .put("marginal_error", r.marginalError())
                 .put("marginal_error_a", r.marginalErrorA())
@@ -402,16 +411,20 @@ final class SolveCommand implements Callable<Integer> {
         return String.format(Locale.ROOT,
                 "entropic OT, n = %d, m = %d, epsilon = %s, %s, %s%n"
                         + "  cost <P,C>          %.10g%n"
-                        + "  objective           %.10g   (<P,C> + epsilon*KL(P | a x b))%n"
-                        + "  dual <a,f> + <b,g>  %.10g%n"
+                        + "  objective           %.10g   (<P,C> + epsilon*KL(P | a x b)%s)%n"
+                        + "  %s%.10g%n"
+                        + "%s"
                         + "  marginal error      %.3g (a side), %.3g (b side)%n"
                         + "  iterations          %d%s%s%n"
                         + "  %s%n"
                         + "  solve time          %.1f ms",
                 r.n(), r.m(), Json.repr(r.epsilon()), r.precision(),
                 r.backend().equals("cpu") ? r.kernels() + " kernels, " + r.threads() + " thread(s)" : r.backend() + " on " + r.device(),
-                r.cost(), r.objective(),
-                r.dualObjective(), r.marginalErrorA(), r.marginalErrorB(), r.iterations(),
+                r.cost(), r.objective(), r.unbalanced() ? " + rho_a*KL(P1 | a) + rho_b*KL(P^T1 | b)" : "",
+                r.unbalanced() ? "dual objective      " : "dual <a,f> + <b,g>  ", r.dualObjective(),
+                r.unbalanced() ? String.format(Locale.ROOT, "  mass of the plan    %.10g   (rho_a = %s, rho_b = %s)%n",
+                        r.mass(), Json.repr(r.rhoA()), Json.repr(r.rhoB())) : "",
+                r.marginalErrorA(), r.marginalErrorB(), r.iterations(),
                 r.sweeps().equals("log") ? "" : String.format(Locale.ROOT, "   (%s sweeps, %d absorptions, %d fallbacks)", r.sweeps(),
                         r.absorptions(), r.fallbacks()),
                 r.annealEpsilons().length == 0 ? "" : "   (annealing, per epsilon: " + annealJson(r) + ")", r.status(), r.solveMillis());

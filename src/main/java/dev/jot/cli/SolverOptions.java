@@ -19,7 +19,8 @@ final class SolverOptions {
     int maxIter;
 
     @Option(names = "--tol", paramLabel = "T", defaultValue = "1e-6",
-            description = "tolerance on the L1 marginal error |P1 - a|; 0 runs exactly --max-iter iterations; default: ${DEFAULT-VALUE}")
+            description = "tolerance on the L1 marginal error |P1 - a| (with a finite rho: on the potentials' change "
+                    + "max_i |f'_i - f_i|/epsilon); 0 runs exactly --max-iter iterations; default: ${DEFAULT-VALUE}")
     double tol;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "f32", description = "f32 or f64; default: ${DEFAULT-VALUE}")
@@ -69,6 +70,75 @@ final class SolverOptions {
             o = o.withAnnealing(anneal);
         }
         return o;
+    }
+
+    /**
+     * The marginal penalties of unbalanced transport, {@code --rho}, {@code --rho-a} and {@code --rho-b}, for
+     * {@code jot solve}: {@code --rho} sets both sides, the others one side each (and win over {@code --rho});
+     * {@code inf} is a hard constraint (the default: balanced).
+     */
+    static final class Rho {
+        @Option(names = "--rho", paramLabel = "R",
+                description = "unbalanced transport: penalise both marginals by R*KL(P1 | a) + R*KL(P^T1 | b) instead of "
+                        + "imposing them (generalized KL; R > 0, inf = a hard constraint; default: inf, balanced)")
+        String rho;
+
+        @Option(names = "--rho-a", paramLabel = "RA", description = "the penalty on the source marginal only (inf: P1 = a)")
+        String rhoA;
+
+        @Option(names = "--rho-b", paramLabel = "RB", description = "the penalty on the target marginal only (inf: P^T1 = b)")
+        String rhoB;
+
+        @Option(names = "--translation-invariant",
+                description = "with a finite rho: after each f update, translate (f + l, g - l) to the dual's maximum along "
+                        + "that direction (Sejourne et al. 2022); far fewer iterations when rho/epsilon is large")
+        boolean translationInvariant;
+
+        /**
+         * The options with these penalties.
+         *
+         * @param o the options without them
+         * @return {@code o}, unchanged when no penalty is given, else with {@link SinkhornOptions#withRho(double, double)}
+         * @throws IllegalArgumentException for a value that is not a positive number or {@code inf}
+         */
+        SinkhornOptions apply(SinkhornOptions o) {
+            if (rho == null && rhoA == null && rhoB == null) {
+                if (translationInvariant) {
+                    throw new IllegalArgumentException("--translation-invariant needs a finite --rho, --rho-a or --rho-b");
+                }
+                return o;
+            }
+            double both = rho == null ? Double.POSITIVE_INFINITY : parse("--rho", rho);
+            double ra = rhoA == null ? both : parse("--rho-a", rhoA);
+            double rb = rhoB == null ? both : parse("--rho-b", rhoB);
+            return o.withRho(ra, rb).withTranslationInvariant(translationInvariant);
+        }
+    }
+
+    /**
+     * Parses a marginal penalty: a positive number, or {@code inf} ({@code infinity}, {@code Infinity}).
+     *
+     * @param option the option's name, for the message
+     * @param value the text given
+     * @return the penalty
+     * @throws IllegalArgumentException for anything else (the message names the option and the value)
+     */
+    static double parse(String option, String value) {
+        String t = value.trim().toLowerCase(java.util.Locale.ROOT);
+        double v;
+        if (t.equals("inf") || t.equals("+inf") || t.equals("infinity") || t.equals("+infinity")) {
+            v = Double.POSITIVE_INFINITY;
+        } else {
+            try {
+                v = Double.parseDouble(t);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " must be a positive number or inf, got '" + value + "'");
+            }
+        }
+        if (!(v > 0)) {
+            throw new IllegalArgumentException(option + " must be positive (or inf for a hard constraint), got " + value);
+        }
+        return v;
     }
 
     /** The regularisation {@code --epsilon} as a required option, for {@code jot solve} and {@code jot gw}. */

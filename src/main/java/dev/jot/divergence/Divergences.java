@@ -62,7 +62,8 @@ public final class Divergences {
         Objects.requireNonNull(loss, "loss");
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(options, "options");
-        double[][] w = checked(x, a, y, b);
+        checkUnbalanced(options, loss);
+        double[][] w = checked(x, a, y, b, options.unbalanced());
         double[] wa = w[0], wb = w[1];
         return switch (loss) {
             case MMD -> throw new IllegalArgumentException("loss mmd needs a kernel: use Divergences.mmd");
@@ -92,7 +93,7 @@ public final class Divergences {
         long t0 = System.nanoTime();
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(options, "options");
-        double[][] w = checked(x, a, y, b);
+        double[][] w = checked(x, a, y, b, options.unbalanced());
         double[] wa = w[0], wb = w[1];
         SinkhornResult r = Sinkhorn.solve(x, y, Weights.of(wa), Weights.of(wb), cost, options);
         double[] gx = null, gy = null, ga = null, gb = null;
@@ -102,8 +103,13 @@ public final class Divergences {
             try (Pair p = pair(x, y, cost, options)) {
                 envelope(p, logs(wa), r.f(), logs(wb), r.g(), r.epsilon(), 1.0, gx, gy);
             }
-            ga = centred(r.f());
-            gb = centred(r.g());
+            if (options.unbalanced()) {
+                ga = transportWeightGradient(r.f(), r.rhoA(), r.epsilon(), sum(wb));
+                gb = transportWeightGradient(r.g(), r.rhoB(), r.epsilon(), sum(wa));
+            } else {
+                ga = centred(r.f());
+                gb = centred(r.g());
+            }
         }
         return new DivergenceResult(Loss.TRANSPORT, r.dualObjective(), new double[]{r.dualObjective(), Double.NaN, Double.NaN},
                 r.converged(), r.status(), r.iterations(), gx, gy, ga, gb, millis(t0));
@@ -141,8 +147,10 @@ public final class Divergences {
                     + cyy.shape()[0] + " (cyy), got shape " + java.util.Arrays.toString(cxy.shape()));
         }
         int n = (int) cxx.shape()[0], m = (int) cyy.shape()[0];
-        Weights wa = Weights.of(Sinkhorn.checkProbabilities("a", a, n, "n"));
-        Weights wb = Weights.of(Sinkhorn.checkProbabilities("b", b, m, "m"));
+        checkUnbalanced(options, loss);
+        boolean unbalanced = options.unbalanced();
+        Weights wa = Weights.of(unbalanced ? Sinkhorn.checkWeights("a", a, n, "n") : Sinkhorn.checkProbabilities("a", a, n, "n"));
+        Weights wb = Weights.of(unbalanced ? Sinkhorn.checkWeights("b", b, m, "m") : Sinkhorn.checkProbabilities("b", b, m, "m"));
         SinkhornResult ab = Sinkhorn.solve(cxy, wa, wb, options);
         SinkhornResult aa = Sinkhorn.solve(cxx, wa, wa, options);
         SinkhornResult bb = Sinkhorn.solve(cyy, wb, wb, options);
@@ -152,8 +160,20 @@ public final class Divergences {
                 : new double[]{ab.dualObjective(), aa.dualObjective(), bb.dualObjective()};
         double value = genevay ? 2 * terms[0] - terms[1] - terms[2]
                 : loss == Loss.TRANSPORT ? terms[0] : terms[0] - 0.5 * terms[1] - 0.5 * terms[2];
+        if (unbalanced && loss == Loss.DEBIASED) {
+            value += massTerm(ab.epsilon(), wa.sum(), wb.sum());
+        }
         double[] ga = null, gb = null;
-        if (gradients) {
+        if (gradients && unbalanced) {
+            double[] wav = wa.toArray(), wbv = wb.toArray();
+            if (loss == Loss.TRANSPORT) {
+                ga = transportWeightGradient(ab.f(), ab.rhoA(), ab.epsilon(), sum(wbv));
+                gb = transportWeightGradient(ab.g(), ab.rhoB(), ab.epsilon(), sum(wav));
+            } else {
+                ga = debiasedWeightGradient(ab.f(), aa.f(), ab.rhoA(), ab.epsilon());
+                gb = debiasedWeightGradient(ab.g(), bb.f(), ab.rhoB(), ab.epsilon());
+            }
+        } else if (gradients) {
             if (genevay) {
                 throw new IllegalArgumentException("weight gradients of the genevay loss on cost matrices are not available;"
                         + " use the debiased loss, or point clouds");
@@ -320,6 +340,10 @@ public final class Divergences {
         if (iterations < 1) {
             throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
         }
+        if (options.unbalanced()) {
+            throw new IllegalArgumentException("unrolled losses are balanced only (rho_a = " + options.rhoA() + ", rho_b = "
+                    + options.rhoB() + ")");
+        }
         if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
             throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
         }
@@ -338,6 +362,10 @@ public final class Divergences {
         SinkhornResult ab = r[0], aa = r[1], bb = r[2];
         double[] terms = {ab.dualObjective(), aa.dualObjective(), bb.dualObjective()};
         double value = terms[0] - 0.5 * terms[1] - 0.5 * terms[2];
+        boolean unbalanced = options.unbalanced();
+        if (unbalanced) {
+            value += massTerm(ab.epsilon(), sum(wa), sum(wb));
+        }
         double[] gx = null, gy = null, ga = null, gb = null;
         if (gradients && Double.isFinite(value)) {
             int n = x.n(), m = y.n(), d = x.d();
@@ -358,14 +386,19 @@ public final class Divergences {
             ga = new double[n];
             gb = new double[m];
             double[] f = ab.f(), g = ab.g(), p = aa.f(), q = bb.f();
-            for (int i = 0; i < n; i++) {
-                ga[i] = f[i] - p[i];
+            if (unbalanced) {
+                ga = debiasedWeightGradient(f, p, ab.rhoA(), eps);
+                gb = debiasedWeightGradient(g, q, ab.rhoB(), eps);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    ga[i] = f[i] - p[i];
+                }
+                for (int j = 0; j < m; j++) {
+                    gb[j] = g[j] - q[j];
+                }
+                ga = centred(ga);
+                gb = centred(gb);
             }
-            for (int j = 0; j < m; j++) {
-                gb[j] = g[j] - q[j];
-            }
-            ga = centred(ga);
-            gb = centred(gb);
         }
         return finish(Loss.DEBIASED, value, terms, List.of(ab, aa, bb), gx, gy, ga, gb, t0);
     }
@@ -533,10 +566,76 @@ public final class Divergences {
 
     /** Checks two weighted clouds of the same dimension; returns their weights as probability vectors. */
     private static double[][] checked(Points x, Weights a, Points y, Weights b) {
+        return checked(x, a, y, b, false);
+    }
+
+    /** {@link #checked(Points, Weights, Points, Weights)}; unbalanced, the weights keep their masses. */
+    private static double[][] checked(Points x, Weights a, Points y, Weights b, boolean unbalanced) {
         Sinkhorn.checkPoints("x", x);
         Sinkhorn.checkPoints("y", y);
         CostFunction.checkSameDimension(x, y);
+        if (unbalanced) {
+            return new double[][]{Sinkhorn.checkWeights("a", a, x.n(), "n"), Sinkhorn.checkWeights("b", b, y.n(), "m")};
+        }
         return new double[][]{Sinkhorn.checkProbabilities("a", a, x.n(), "n"), Sinkhorn.checkProbabilities("b", b, y.n(), "m")};
+    }
+
+    /** Unbalanced losses: the debiased and transport ones, with one ρ for both sides of the debiased loss. */
+    private static void checkUnbalanced(SinkhornOptions options, Loss loss) {
+        if (!options.unbalanced()) {
+            return;
+        }
+        if (loss == Loss.GENEVAY) {
+            throw new IllegalArgumentException("loss genevay is balanced only; with rho use the debiased or transport loss");
+        }
+        if (loss == Loss.DEBIASED && options.rhoA() != options.rhoB()) {
+            throw new IllegalArgumentException("the unbalanced debiased divergence needs rho_a = rho_b, got rho_a = "
+                    + options.rhoA() + " and rho_b = " + options.rhoB());
+        }
+    }
+
+    /** (ε/2)·(m(a) − m(b))², the mass term of Séjourné et al.'s unbalanced debiased divergence. */
+    private static double massTerm(double eps, double ma, double mb) {
+        return 0.5 * eps * (ma - mb) * (ma - mb);
+    }
+
+    /**
+     * ∂OT_{ε,ρ}(a, b)/∂a_i = −ρ(u_i − 1) − ε(u_i − m(b)) with u_i = e^{−f_i/ρ} (the envelope theorem on the dual;
+     * at the fixed point Σ_j b_j·e^{(f_i + g_j − C_ij)/ε} = u_i); f_i − ε(1 − m(b)) on a side with ρ = ∞; not
+     * projected: masses are free.
+     */
+    private static double[] transportWeightGradient(double[] f, double rho, double eps, double otherMass) {
+        double[] out = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            if (rho == Double.POSITIVE_INFINITY) {
+                // a hard constraint on this side: its marginal is w itself
+                out[i] = f[i] - eps * (1 - otherMass);
+            } else {
+                double u = Math.exp(-f[i] / rho);
+                out[i] = -rho * (u - 1) - eps * (u - otherMass);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * ∂S_{ε,ρ}/∂a_i = −(ρ + ε)·(e^{−f_i/ρ} − e^{−p_i/ρ}), f the potential of OT(a, b) and p that of OT(a, a)
+     * (the mass terms cancel against the derivative of (ε/2)(m(a) − m(b))²).
+     */
+    private static double[] debiasedWeightGradient(double[] f, double[] p, double rho, double eps) {
+        double[] out = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = -(rho + eps) * (Math.exp(-f[i] / rho) - Math.exp(-p[i] / rho));
+        }
+        return out;
+    }
+
+    private static double sum(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s;
     }
 
     /** v − mean(v): the projection onto the tangent space of the simplex. */

@@ -86,6 +86,14 @@ final class BatchKernelLoop implements AutoCloseable {
         if (!geometry.materialized() || !"cpu".equals(options.backend())) {
             return false;
         }
+        if (options.unbalanced()) {
+            // the stored-kernel scalings are balanced ones: unbalanced problems run in the log domain
+            if ("kernel".equals(options.sweeps())) {
+                throw new IllegalArgumentException("sweeps kernel does not run unbalanced transport (rho_a = "
+                        + options.rhoA() + ", rho_b = " + options.rhoB() + "); use sweeps log or auto (the log domain)");
+            }
+            return false;
+        }
         return switch (options.sweeps()) {
             case "kernel" -> true;
             case "auto" -> (long) count * geometry.n() * geometry.m() >= AUTO_MIN_ENTRIES;

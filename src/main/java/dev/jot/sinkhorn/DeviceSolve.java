@@ -21,6 +21,10 @@ final class DeviceSolve {
 
     static List<SinkhornResult> solve(List<? extends Geometry> geometries, List<Weights> as, List<Weights> bs,
                                       SinkhornOptions options, long t0) {
+        if (options.unbalanced()) {
+            throw new IllegalArgumentException("backend " + options.backend() + " does not run unbalanced transport (rho_a = "
+                    + options.rhoA() + ", rho_b = " + options.rhoB() + ") yet; use backend cpu");
+        }
         int count = geometries.size();
         double[][] a = new double[count][], b = new double[count][], schedules = new double[count][];
         for (int p = 0; p < count; p++) {

@@ -113,6 +113,7 @@ final class SharedCostBatch {
                             continue;
                         }
                         p.commitF();
+                        p.translate();
                         if (fused) {
                             // the column sums came with the pass; updateG only checks them (or redoes a column)
                             if (!p.updateG()) {

@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Balanced entropic optimal transport in the log domain:
- * min ⟨P, C⟩ + ε·KL(P‖a⊗b) over plans P with P·1 = a and Pᵀ·1 = b.
+ * Entropic optimal transport in the log domain:
+ * min ⟨P, C⟩ + ε·KL(P‖a⊗b) over plans P with P·1 = a and Pᵀ·1 = b (balanced, the default), or, with
+ * {@link SinkhornOptions#withRho}, min ⟨P, C⟩ + ε·KL(P‖a⊗b) + ρ_a·KL(P·1‖a) + ρ_b·KL(Pᵀ·1‖b) over P ≥ 0
+ * (unbalanced; each update damped by ρ/(ρ + ε), masses kept as given).
  *
  * <p>Each iteration updates the dual potentials with two soft-minimum sweeps,
  * f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε) and then g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε), each an
@@ -141,6 +143,10 @@ public final class Sinkhorn {
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(options, "options");
         checkPoints("x", x);
+        if (options.rhoA() != options.rhoB()) {
+            throw new IllegalArgumentException("the self-transport problem needs rho_a = rho_b, got rho_a = " + options.rhoA()
+                    + " and rho_b = " + options.rhoB());
+        }
         long t0 = System.nanoTime();
         Geometry geometry = geometry(x, x, cost, options);
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, a, options, t0)) {
@@ -374,8 +380,8 @@ public final class Sinkhorn {
     }
 
     /**
-     * Runs the loop until the row marginal error is at most {@code tol} or {@code limit} iterations are
-     * done. The error of the current state falls out of the f update, so a converged state is kept as it is.
+     * Runs the loop until the row marginal error (unbalanced: the potentials' change max_i |f'_i − f_i|/ε) is
+     * at most {@code tol} or {@code limit} iterations are done. The error of the current state falls out of the f update, so a converged state is kept as it is.
      */
     static void iterate(SinkhornIterator it, int limit, double tol, int checkEvery, boolean symmetric) {
         while (it.iterations() < limit) {
@@ -390,6 +396,7 @@ public final class Sinkhorn {
                 it.commitSymmetric();
             } else {
                 it.commitF();
+                it.translate();
                 if (!it.updateG()) {
                     return;
                 }

@@ -11,7 +11,9 @@ import java.util.Objects;
  * The log-domain Sinkhorn loop, one iteration at a time, for callers that drive it themselves
  * (benchmarks, custom stopping rules, warm starts); {@link Sinkhorn#solve} is this loop run to the
  * tolerance. Each {@link #step()} updates f then g:
- * f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε), then g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε).
+ * f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε), then g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε); unbalanced
+ * ({@link SinkhornOptions#withRho}), each is damped by τ = ρ/(ρ + ε), with the translation step in between when
+ * {@link SinkhornOptions#withTranslationInvariant} asks for it.
  *
  * <p>Not thread-safe (it owns mutable potentials); the sweeps inside use the options' threads. Close it
  * to release its worker threads.
@@ -50,6 +52,15 @@ public final class SinkhornIterator implements AutoCloseable {
     private final float[] hRowF;
     private final float[] hColF;
     private final long startNanos;
+    /** The marginal penalties (infinite: a hard constraint), and ε·τ = ε·ρ/(ρ + ε) at the current ε. */
+    private final double rhoA;
+    private final double rhoB;
+    private final boolean unbalanced;
+    private final boolean translate;
+    /** ρ_a·ρ_b/(ρ_a + ρ_b), 1/∞ = 0: the translation's factor. */
+    private final double translationFactor;
+    private double dampedEpsA;
+    private double dampedEpsB;
     private int iterations;
     private String failure;
 
@@ -59,11 +70,17 @@ public final class SinkhornIterator implements AutoCloseable {
         this.startNanos = startNanos;
         n = geometry.n();
         m = geometry.m();
-        double[][] ab = checkedWeights(geometry, aw, bw, options.epsilon());
+        rhoA = options.rhoA();
+        rhoB = options.rhoB();
+        unbalanced = options.unbalanced();
+        translate = unbalanced && options.translationInvariant();
+        translationFactor = 1.0 / ((rhoA == Double.POSITIVE_INFINITY ? 0 : 1 / rhoA) + (rhoB == Double.POSITIVE_INFINITY ? 0 : 1 / rhoB));
+        double[][] ab = checkedWeights(geometry, aw, bw, options.epsilon(), unbalanced);
         a = ab[0];
         b = ab[1];
         eps = options.epsilon();
         invEps = 1.0 / eps;
+        damping(eps);
         f32 = geometry.precision() == Precision.F32;
         kernels = options.kernels();
         logA = logs(a);
@@ -88,6 +105,11 @@ public final class SinkhornIterator implements AutoCloseable {
      * range check of costs / ε. Returns {a, b} (copies).
      */
     static double[][] checkedWeights(Geometry geometry, Weights aw, Weights bw, double epsilon) {
+        return checkedWeights(geometry, aw, bw, epsilon, false);
+    }
+
+    /** {@link #checkedWeights(Geometry, Weights, Weights, double)}; unbalanced problems keep their masses. */
+    static double[][] checkedWeights(Geometry geometry, Weights aw, Weights bw, double epsilon, boolean unbalanced) {
         int n = geometry.n(), m = geometry.m();
         if (n < 1 || m < 1) {
             throw new IllegalArgumentException("the problem is empty: n = " + n + ", m = " + m);
@@ -95,6 +117,10 @@ public final class SinkhornIterator implements AutoCloseable {
         double[] a = Sinkhorn.checkWeights("a", aw, n, "n");
         double[] b = Sinkhorn.checkWeights("b", bw, m, "m");
         double sa = sum(a), sb = sum(b);
+        if (unbalanced) {
+            checkCostRange(geometry, epsilon);
+            return new double[][]{a, b};
+        }
         if (Math.abs(sa - sb) > Sinkhorn.MASS_TOLERANCE * Math.max(sa, sb)) {
             throw new IllegalArgumentException("balanced transport needs equal masses, but a sums to " + sa
                     + " and b sums to " + sb);
@@ -102,13 +128,41 @@ public final class SinkhornIterator implements AutoCloseable {
         for (int j = 0; j < m; j++) {
             b[j] *= sa / sb;
         }
+        checkCostRange(geometry, epsilon);
+        return new double[][]{a, b};
+    }
+
+    private static void checkCostRange(Geometry geometry, double epsilon) {
         double invEps = 1.0 / epsilon;
         double range = Math.max(Math.abs(geometry.maxCost()), Math.abs(geometry.minCost()));
         if (geometry.precision() == Precision.F32 && range * invEps > 1e30) {
             throw new IllegalArgumentException("costs / epsilon = " + range * invEps
                     + " overflows f32; use precision f64 or a larger epsilon");
         }
-        return new double[][]{a, b};
+    }
+
+    /**
+     * τ = ρ/(ρ + ε), the damping of an unbalanced update (1 for ρ = ∞).
+     *
+     * @throws IllegalArgumentException if a finite ρ is so large against ε that τ rounds to 1 in f64
+     */
+    static double tau(String name, double rho, double eps) {
+        if (rho == Double.POSITIVE_INFINITY) {
+            return 1.0;
+        }
+        double tau = 1.0 / (1.0 + eps / rho);
+        if (tau == 1.0) {
+            throw new IllegalArgumentException(name + " = " + rho + " with epsilon = " + eps + ": rho/epsilon = " + rho / eps
+                    + " is so large that the damping rho/(rho+epsilon) rounds to 1 in f64 and the marginal penalty is"
+                    + " lost; use " + name + " = inf (a hard constraint) or a rho below 1e15 * epsilon");
+        }
+        return tau;
+    }
+
+    /** ε·τ for each side at ε (checks that the damping does not round to 1). */
+    private void damping(double eps) {
+        dampedEpsA = tau("rho_a", rhoA, eps) * eps;
+        dampedEpsB = tau("rho_b", rhoB, eps) * eps;
     }
 
     /** {@return the current ε} */
@@ -128,6 +182,9 @@ public final class SinkhornIterator implements AutoCloseable {
             throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
         }
         if (epsilon != eps) {
+            if (unbalanced) {
+                damping(epsilon);
+            }
             eps = epsilon;
             invEps = 1.0 / epsilon;
             java.util.Arrays.fill(rowLse, Double.NaN);
@@ -153,7 +210,7 @@ public final class SinkhornIterator implements AutoCloseable {
         return a.clone();
     }
 
-    /** {@return a copy of b rescaled to a's total mass, as the iterations use it} */
+    /** {@return a copy of b as the iterations use it: rescaled to a's total mass (balanced), as given (unbalanced)} */
     public double[] weightsB() {
         return b.clone();
     }
@@ -167,6 +224,7 @@ public final class SinkhornIterator implements AutoCloseable {
     public void step() {
         updateF();
         commitF();
+        translate();
         updateG();
     }
 
@@ -203,7 +261,8 @@ public final class SinkhornIterator implements AutoCloseable {
     void beginFusedUpdate(boolean withColumns) {
         prepareRowSweep();
         double[] shift = withColumns && allFinite(colLse, m) ? colLse : null;
-        colPending = sweeps.beginFused(hRow, hRowF, eps, rowLse, logA, shift) != null;
+        colPending = (unbalanced ? sweeps.beginFused(hRow, hRowF, eps, dampedEpsA, rowLse, logA, shift)
+                : sweeps.beginFused(hRow, hRowF, eps, rowLse, logA, shift)) != null;
     }
 
     boolean endFusedUpdate() {
@@ -224,8 +283,14 @@ public final class SinkhornIterator implements AutoCloseable {
     /** f' = −ε·lse from the row sweep's results; false if not finite. */
     boolean finishRowSweep() {
         rowLseCurrent = true;
-        for (int i = 0; i < n; i++) {
-            fNext[i] = -eps * rowLse[i];
+        if (unbalanced) {
+            for (int i = 0; i < n; i++) {
+                fNext[i] = -dampedEpsA * rowLse[i];
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                fNext[i] = -eps * rowLse[i];
+            }
         }
         if (!allFinite(fNext, n)) {
             failure = nonFinite(iterations + 1);
@@ -243,8 +308,14 @@ public final class SinkhornIterator implements AutoCloseable {
     boolean finishColumnSweep() {
         rowLseCurrent = false;
         colLseCurrent = true;
-        for (int j = 0; j < m; j++) {
-            g[j] = -eps * colLse[j];
+        if (unbalanced) {
+            for (int j = 0; j < m; j++) {
+                g[j] = -dampedEpsB * colLse[j];
+            }
+        } else {
+            for (int j = 0; j < m; j++) {
+                g[j] = -eps * colLse[j];
+            }
         }
         iterations++;
         if (!allFinite(g, m)) {
@@ -294,7 +365,21 @@ public final class SinkhornIterator implements AutoCloseable {
      * P are a_i·exp((f_i − f'_i)/ε), so the check costs no sweep.
      */
     double rowErrorFromUpdate() {
-        return rowError(rowLse);
+        return unbalanced ? potentialChange(a, f, fNext, invEps) : rowError(rowLse);
+    }
+
+    /**
+     * The unbalanced stopping quantity: max_i |f'_i − f_i|/ε over the rows of positive weight, where f' is the
+     * f update of the current g. (f, g) is a fixed point exactly when it is 0 (g is already the update of f).
+     */
+    static double potentialChange(double[] a, double[] f, double[] fNext, double invEps) {
+        double change = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] > 0) {
+                change = Math.max(change, Math.abs(fNext[i] - f[i]) * invEps);
+            }
+        }
+        return change;
     }
 
     /**
@@ -314,6 +399,53 @@ public final class SinkhornIterator implements AutoCloseable {
             }
         }
         return err;
+    }
+
+    /**
+     * The translation step of the translation-invariant updates (when the options ask for it; else nothing): after
+     * the f update, (f + λ, g − λ) with λ = (ρ_a·ρ_b/(ρ_a + ρ_b))·log(⟨a, e^{−f/ρ_a}⟩ / ⟨b, e^{−g/ρ_b}⟩), the maximum
+     * of the dual along that direction (its ε term does not change). Column sums already computed by the fused pass
+     * move by λ/ε.
+     */
+    void translate() {
+        if (!translate) {
+            return;
+        }
+        double lambda = translationFactor * (logMass(a, logA, f, rhoA) - logMass(b, logB, g, rhoB));
+        if (!Double.isFinite(lambda) || lambda == 0) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            f[i] += lambda;
+        }
+        for (int j = 0; j < m; j++) {
+            g[j] -= lambda;
+        }
+        rowLseCurrent = false;
+        if (colPending && colTrusted) {
+            double shift = lambda * invEps;
+            for (int j = 0; j < m; j++) {
+                colLse[j] += shift;
+            }
+        }
+    }
+
+    /** log ⟨w, e^{−p/ρ}⟩ (log m(w) for ρ = ∞), shifted by its largest term. */
+    private static double logMass(double[] w, double[] logW, double[] p, double rho) {
+        double max = Double.NEGATIVE_INFINITY;
+        boolean hard = rho == Double.POSITIVE_INFINITY;
+        for (int k = 0; k < w.length; k++) {
+            if (w[k] > 0) {
+                max = Math.max(max, logW[k] - (hard ? 0 : p[k] / rho));
+            }
+        }
+        double s = 0;
+        for (int k = 0; k < w.length; k++) {
+            if (w[k] > 0) {
+                s += Math.exp(logW[k] - (hard ? 0 : p[k] / rho) - max);
+            }
+        }
+        return max + Math.log(s);
     }
 
     void commitF() {
@@ -371,7 +503,7 @@ public final class SinkhornIterator implements AutoCloseable {
     public SinkhornResult result() {
         if (failure != null) {
             return failed(geometry, a, b, f.clone(), g.clone(), eps, iterations, failure, startNanos, kernels.name(),
-                    options.threads(), levelEpsilons, levelIterations, "cpu", "cpu");
+                    options.threads(), levelEpsilons, levelIterations, "cpu", "cpu", rhoA, rhoB);
         }
         double[] rowCost = new double[n], rowNorm = new double[n];
         scaled(logB, g, hRow, hRowF);
@@ -391,7 +523,7 @@ public final class SinkhornIterator implements AutoCloseable {
         sweeps.planSums(false, hRow, hRowF, invEps, shift, rowNorm, rowCost);
         return assemble(geometry, a, b, f.clone(), g.clone(), eps, rowLse, colLse, rowNorm, rowCost, iterations,
                 options.tolerance(), startNanos, kernels.name(), options.threads(), levelEpsilons, levelIterations,
-                "cpu", "cpu");
+                "cpu", "cpu", rhoA, rhoB);
     }
 
     /**
@@ -401,7 +533,7 @@ public final class SinkhornIterator implements AutoCloseable {
     SinkhornResult resultFrom(double[] rowLse, double[] colLse, double[] rowNorm, double[] rowCost) {
         return assemble(geometry, a, b, f.clone(), g.clone(), eps, rowLse, colLse, rowNorm, rowCost, iterations,
                 options.tolerance(), startNanos, kernels.name(), options.threads(), levelEpsilons, levelIterations,
-                "cpu", "cpu");
+                "cpu", "cpu", rhoA, rhoB);
     }
 
     /**
@@ -415,6 +547,22 @@ public final class SinkhornIterator implements AutoCloseable {
                                    double[] rowLse, double[] colLse, double[] rowNorm, double[] rowCost, int iterations,
                                    double tol, long startNanos, String kernels, int threads, double[] levelEpsilons,
                                    int[] levelIterations, String backend, String device) {
+        double inf = Double.POSITIVE_INFINITY;
+        return assemble(geometry, a, b, f, g, eps, rowLse, colLse, rowNorm, rowCost, iterations, tol, startNanos, kernels,
+                threads, levelEpsilons, levelIterations, backend, device, inf, inf);
+    }
+
+    /**
+     * {@link #assemble(Geometry, double[], double[], double[], double[], double, double[], double[], double[],
+     * double[], int, double, long, String, int, double[], int[], String, String)} with marginal penalties: with a
+     * finite one the objective is ⟨P, C⟩ + ε·KL(P‖a⊗b) + ρ_a·KL(P·1‖a) + ρ_b·KL(Pᵀ·1‖b) (generalized KL), the dual
+     * value −ρ_a⟨a, e^{−f/ρ_a} − 1⟩ − ρ_b⟨b, e^{−g/ρ_b} − 1⟩ − ε(m(P) − m(a)·m(b)) (⟨a, f⟩ for an infinite ρ_a),
+     * and {@code converged} is decided by the potentials' change.
+     */
+    static SinkhornResult assemble(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double eps,
+                                   double[] rowLse, double[] colLse, double[] rowNorm, double[] rowCost, int iterations,
+                                   double tol, long startNanos, String kernels, int threads, double[] levelEpsilons,
+                                   int[] levelIterations, String backend, String device, double rhoA, double rhoB) {
         int n = a.length, m = b.length;
         double invEps = 1.0 / eps;
         boolean f32 = geometry.precision() == Precision.F32;
@@ -444,6 +592,14 @@ public final class SinkhornIterator implements AutoCloseable {
                 dual += b[j] * g[j];
             }
         }
+        double mass = 0;
+        for (int i = 0; i < n; i++) {
+            mass += rowMass[i];
+        }
+        if (rhoA != Double.POSITIVE_INFINITY || rhoB != Double.POSITIVE_INFINITY) {
+            return assembleUnbalanced(geometry, a, b, f, g, eps, rowLse, colLse, rowMass, colMass, cost, mass, errA, errB,
+                    iterations, tol, startNanos, kernels, threads, levelEpsilons, levelIterations, backend, device, rhoA, rhoB);
+        }
         if (!(Double.isFinite(cost) && Double.isFinite(objective))) {
             return failed(geometry, a, b, f, g, eps, iterations, nonFinite(iterations, f32), startNanos, kernels, threads,
                     levelEpsilons, levelIterations, backend, device);
@@ -456,15 +612,104 @@ public final class SinkhornIterator implements AutoCloseable {
                 + " iterations (raise the iteration limit" + (f32 ? ", or use f64 if the error has stopped falling" : "") + ")";
         return new SinkhornResult(geometry, a, b, f, g, eps, cost, objective, dual, errA, errB,
                 iterations, converged, status, System.nanoTime() - startNanos, kernels, threads,
-                levelEpsilons, levelIterations, backend, device);
+                levelEpsilons, levelIterations, backend, device, mass, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
+                Double.NaN);
+    }
+
+    /** The unbalanced part of {@link #assemble}: objective, dual value, potentials' change, mass check. */
+    private static SinkhornResult assembleUnbalanced(Geometry geometry, double[] a, double[] b, double[] f, double[] g,
+                                                     double eps, double[] rowLse, double[] colLse, double[] rowMass,
+                                                     double[] colMass, double cost, double mass, double errA, double errB,
+                                                     int iterations, double tol, long startNanos, String kernels, int threads,
+                                                     double[] levelEpsilons, int[] levelIterations, String backend,
+                                                     String device, double rhoA, double rhoB) {
+        int n = a.length, m = b.length;
+        boolean f32 = geometry.precision() == Precision.F32;
+        double invEps = 1.0 / eps;
+        checkMass("rho_a", "f", a, f, rhoA, eps, geometry);
+        checkMass("rho_b", "g", b, g, rhoB, eps, geometry);
+        double ma = sum(a), mb = sum(b);
+        // ⟨P, C⟩ + ε·Σ P·log(P/(a⊗b)) = Σ_i r_i·f_i + Σ_j c_j·g_j; then the mass terms of the generalized KLs
+        double primal = 0, klA = 0, klB = 0, dualA = 0, dualB = 0;
+        for (int i = 0; i < n; i++) {
+            if (a[i] > 0) {
+                primal += rowMass[i] * f[i];
+                // KL(r‖a) term by term: r·log(r/a) − r + a, log(r_i/a_i) = f_i/ε + lse_i
+                klA += rowMass[i] * (f[i] * invEps + rowLse[i]) - rowMass[i] + a[i];
+                dualA += rhoA == Double.POSITIVE_INFINITY ? a[i] * f[i] : -rhoA * a[i] * Math.expm1(-f[i] / rhoA);
+            }
+        }
+        for (int j = 0; j < m; j++) {
+            if (b[j] > 0) {
+                primal += colMass[j] * g[j];
+                klB += colMass[j] * (g[j] * invEps + colLse[j]) - colMass[j] + b[j];
+                dualB += rhoB == Double.POSITIVE_INFINITY ? b[j] * g[j] : -rhoB * b[j] * Math.expm1(-g[j] / rhoB);
+            }
+        }
+        double massTerm = eps * (ma * mb - mass);
+        primal += massTerm;
+        if (rhoA != Double.POSITIVE_INFINITY) {
+            primal += rhoA * klA;
+        }
+        if (rhoB != Double.POSITIVE_INFINITY) {
+            primal += rhoB * klB;
+        }
+        double dual = dualA + dualB + massTerm;
+        double dampedEpsA = tau("rho_a", rhoA, eps) * eps;
+        double[] fNext = new double[n];
+        for (int i = 0; i < n; i++) {
+            fNext[i] = -dampedEpsA * rowLse[i];
+        }
+        double change = potentialChange(a, f, fNext, invEps);
+        if (!(Double.isFinite(cost) && Double.isFinite(primal) && Double.isFinite(dual) && Double.isFinite(change))) {
+            return failed(geometry, a, b, f, g, eps, iterations, nonFinite(iterations, f32), startNanos, kernels, threads,
+                    levelEpsilons, levelIterations, backend, device, rhoA, rhoB);
+        }
+        boolean converged = change <= tol;
+        String status = converged
+                ? "converged: potentials' change " + fmt(change) + " <= tolerance " + tol + " after " + iterations + " iterations"
+                : "not converged: potentials' change " + fmt(change) + " > tolerance " + tol + " after " + iterations
+                + " iterations (raise the iteration limit: unbalanced iterations contract slowly when rho/epsilon is large"
+                + (f32 ? "; or use f64 if the change has stopped falling" : "") + ")";
+        return new SinkhornResult(geometry, a, b, f, g, eps, cost, primal, dual, errA, errB,
+                iterations, converged, status, System.nanoTime() - startNanos, kernels, threads,
+                levelEpsilons, levelIterations, backend, device, mass, rhoA, rhoB, change);
+    }
+
+    /**
+     * The plan's marginal on a penalised side is w·e^{−p/ρ} at the fixed point: where that overflows f64 (costs
+     * far below zero against ε + ρ_a + ρ_b), the mass and the objective cannot be represented.
+     */
+    private static void checkMass(String name, String potential, double[] w, double[] p, double rho, double eps,
+                                  Geometry geometry) {
+        if (rho == Double.POSITIVE_INFINITY) {
+            return;
+        }
+        for (int i = 0; i < w.length; i++) {
+            double e = -p[i] / rho;
+            if (w[i] > 0 && (e > 700 || Double.isInfinite(w[i] * Math.exp(e)))) {
+                throw new IllegalArgumentException(name + " = " + rho + ": exp(-" + potential + "/" + name + ") = exp(" + e
+                        + ") at index " + i + " overflows f64, so the plan's mass is not representable (the costs go down to "
+                        + geometry.minCost() + " with epsilon = " + eps + "); add a constant c to the costs, which scales"
+                        + " the plan by exp(-c/(epsilon + rho_a + rho_b))");
+            }
+        }
     }
 
     static SinkhornResult failed(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double eps, int iterations,
                                  String status, long startNanos, String kernels, int threads, double[] levelEpsilons,
                                  int[] levelIterations, String backend, String device) {
+        double inf = Double.POSITIVE_INFINITY;
+        return failed(geometry, a, b, f, g, eps, iterations, status, startNanos, kernels, threads, levelEpsilons,
+                levelIterations, backend, device, inf, inf);
+    }
+
+    static SinkhornResult failed(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double eps, int iterations,
+                                 String status, long startNanos, String kernels, int threads, double[] levelEpsilons,
+                                 int[] levelIterations, String backend, String device, double rhoA, double rhoB) {
         return new SinkhornResult(geometry, a, b, f, g, eps, Double.NaN, Double.NaN, Double.NaN,
                 Double.NaN, Double.NaN, iterations, false, status, System.nanoTime() - startNanos, kernels,
-                threads, levelEpsilons, levelIterations, backend, device);
+                threads, levelEpsilons, levelIterations, backend, device, Double.NaN, rhoA, rhoB, Double.NaN);
     }
 
     private String nonFinite(int it) {

@@ -6,7 +6,7 @@ import dev.jot.kernel.SinkhornKernels;
 import java.util.Objects;
 
 /**
- * Options of a balanced entropic solve. Immutable: every {@code with…} method returns a copy.
+ * Options of an entropic solve (balanced by default; unbalanced with {@link #withRho}). Immutable: every {@code with…} method returns a copy.
  *
  * <p>Defaults: at most 1000 iterations, tolerance 1e-6 on the L1 marginal error ‖P·1 − a‖₁ checked
  * every iteration, f32 kernels, all available processors, the kernels chosen at start-up.
@@ -23,10 +23,17 @@ public final class SinkhornOptions {
     private final double annealFactor;
     private final String backend;
     private final String sweeps;
+    private final double rhoA;
+    private final double rhoB;
+    private final boolean translationInvariant;
 
     private SinkhornOptions(double epsilon, int maxIterations, double tolerance, int checkEvery,
                             Precision precision, int threads, SinkhornKernels kernels, Boolean matrixFree,
-                            double annealFactor, String backend, String sweeps) {
+                            double annealFactor, String backend, String sweeps, double rhoA, double rhoB,
+                            boolean translationInvariant) {
+        this.translationInvariant = translationInvariant;
+        this.rhoA = rhoA;
+        this.rhoB = rhoB;
         this.backend = backend;
         this.sweeps = sweeps;
         this.matrixFree = matrixFree;
@@ -50,7 +57,8 @@ public final class SinkhornOptions {
      */
     public static SinkhornOptions epsilon(double epsilon) {
         return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
-                Runtime.getRuntime().availableProcessors(), null, null, 0, null, "auto");
+                Runtime.getRuntime().availableProcessors(), null, null, 0, null, "auto",
+                Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
     }
 
     private static double checkEpsilon(double epsilon) {
@@ -68,7 +76,7 @@ public final class SinkhornOptions {
      * @throws IllegalArgumentException if ε is not positive and finite
      */
     public SinkhornOptions withEpsilon(double epsilon) {
-        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
+        return new SinkhornOptions(checkEpsilon(epsilon), maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -82,12 +90,12 @@ public final class SinkhornOptions {
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be at least 1, got " + maxIterations);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
-     * Stop when the L1 marginal error ‖P·1 − a‖₁ is at most {@code tolerance}; 0 runs exactly
-     * {@link #maxIterations()} iterations.
+     * Stop when the L1 marginal error ‖P·1 − a‖₁ is at most {@code tolerance} (unbalanced, see {@link #withRho}: when
+     * the potentials' change max_i |f'_i − f_i|/ε is); 0 runs exactly {@link #maxIterations()} iterations.
      *
      * @param tolerance the tolerance on the L1 marginal error, non-negative and finite
      * @return a copy with that tolerance
@@ -97,7 +105,7 @@ public final class SinkhornOptions {
         if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
             throw new IllegalArgumentException("tolerance must be non-negative and finite, got " + tolerance);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -111,7 +119,7 @@ public final class SinkhornOptions {
         if (k < 1) {
             throw new IllegalArgumentException("checkEvery must be at least 1, got " + k);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, k, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -122,7 +130,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withPrecision(Precision precision) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery,
-                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor, backend, sweeps);
+                Objects.requireNonNull(precision, "precision"), threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -136,7 +144,7 @@ public final class SinkhornOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -147,7 +155,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withKernels(SinkhornKernels kernels) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads,
-                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor, backend, sweeps);
+                Objects.requireNonNull(kernels, "kernels"), matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -159,7 +167,7 @@ public final class SinkhornOptions {
      * @return a copy with that choice (overriding the default's size rule)
      */
     public SinkhornOptions withMatrixFree(boolean matrixFree) {
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, annealFactor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -177,7 +185,7 @@ public final class SinkhornOptions {
         if (!(factor == 0 || (factor > 0 && factor < 1))) {
             throw new IllegalArgumentException("annealing factor must be in (0, 1), or 0 for none, got " + factor);
         }
-        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor, backend, sweeps);
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree, factor, backend, sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -193,7 +201,7 @@ public final class SinkhornOptions {
      */
     public SinkhornOptions withBackend(String backend) {
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
-                annealFactor, dev.jot.kernel.Accelerators.normalize(Objects.requireNonNull(backend, "backend")), sweeps);
+                annealFactor, dev.jot.kernel.Accelerators.normalize(Objects.requireNonNull(backend, "backend")), sweeps, rhoA, rhoB, translationInvariant);
     }
 
     /**
@@ -219,7 +227,83 @@ public final class SinkhornOptions {
             throw new IllegalArgumentException("sweeps must be log, kernel or auto, got '" + sweeps + "'");
         }
         return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
-                annealFactor, backend, s);
+                annealFactor, backend, s, rhoA, rhoB, translationInvariant);
+    }
+
+    /**
+     * Unbalanced transport with the same marginal penalty on both sides: see {@link #withRho(double, double)}.
+     *
+     * @param rho ρ for both marginals, positive ({@code Double.POSITIVE_INFINITY}: balanced)
+     * @return a copy with ρ_a = ρ_b = ρ
+     * @throws IllegalArgumentException if ρ is not positive (or is NaN)
+     */
+    public SinkhornOptions withRho(double rho) {
+        return withRho(rho, rho);
+    }
+
+    /**
+     * Unbalanced transport: the marginal constraints P·1 = a and Pᵀ·1 = b become the penalties
+     * ρ_a·KL(P·1‖a) + ρ_b·KL(Pᵀ·1‖b) (generalized KL, KL(p‖q) = Σ p·log(p/q) − Σ p + Σ q), so the problem is
+     * min ⟨P, C⟩ + ε·KL(P‖a⊗b) + ρ_a·KL(P·1‖a) + ρ_b·KL(Pᵀ·1‖b), and the masses of a and b may differ.
+     * {@code Double.POSITIVE_INFINITY} on a side keeps its hard constraint (one infinite side: semi-relaxed
+     * transport; both: the balanced problem, bit for bit the default). Each update is the balanced one damped
+     * by τ = ρ/(ρ + ε) (POT's {@code reg_m} = ρ with {@code reg_type='kl'}; OTT's {@code tau_a}; GeomLoss's
+     * {@code reach^p}). With a finite ρ the tolerance applies to the potentials' change
+     * max_i |f'_i − f_i|/ε over one iteration instead of the marginal error. The log-domain sweeps run it
+     * (also for {@code auto}); {@code sweeps kernel} and the accelerator backends refuse it.
+     *
+     * @param rhoA ρ_a, the penalty on the source marginal, positive (infinite: a hard constraint)
+     * @param rhoB ρ_b, the penalty on the target marginal, positive (infinite: a hard constraint)
+     * @return a copy with those penalties
+     * @throws IllegalArgumentException if ρ_a or ρ_b is not positive (or is NaN)
+     */
+    public SinkhornOptions withRho(double rhoA, double rhoB) {
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
+                annealFactor, backend, sweeps, checkRho("rho_a", rhoA), checkRho("rho_b", rhoB), translationInvariant);
+    }
+
+    private static double checkRho(String name, double rho) {
+        if (!(rho > 0)) {
+            throw new IllegalArgumentException(name + " must be positive (or infinite for a hard marginal constraint), got " + rho);
+        }
+        return rho;
+    }
+
+    /**
+     * Unbalanced only: after each f update, move the potentials along the dual's translation direction,
+     * (f + λ, g − λ), to the λ that maximises the dual value, in closed form
+     * λ = (ρ_a·ρ_b/(ρ_a + ρ_b))·log(⟨a, e^{−f/ρ_a}⟩ / ⟨b, e^{−g/ρ_b}⟩) (1/∞ = 0): the translation step of Séjourné,
+     * Vialard and Peyré (2022)'s translation-invariant Sinkhorn. Plain damped iterations lose their speed when ρ/ε
+     * is large because the potentials' common translation contracts only like (ρ/(ρ + ε))² per iteration; the
+     * translation removes that mode. The fixed point, the stopping rule and the result are the same. Balanced
+     * problems ignore it (their dual does not change along that direction). Off by default.
+     *
+     * @param on whether to translate after each f update
+     * @return a copy with that choice
+     */
+    public SinkhornOptions withTranslationInvariant(boolean on) {
+        return new SinkhornOptions(epsilon, maxIterations, tolerance, checkEvery, precision, threads, kernels, matrixFree,
+                annealFactor, backend, sweeps, rhoA, rhoB, on);
+    }
+
+    /** {@return whether the unbalanced iterations translate the potentials (see {@link #withTranslationInvariant})} */
+    public boolean translationInvariant() {
+        return translationInvariant;
+    }
+
+    /** {@return ρ_a, the penalty on the source marginal ({@code Infinity}: P·1 = a is a hard constraint)} */
+    public double rhoA() {
+        return rhoA;
+    }
+
+    /** {@return ρ_b, the penalty on the target marginal ({@code Infinity}: Pᵀ·1 = b is a hard constraint)} */
+    public double rhoB() {
+        return rhoB;
+    }
+
+    /** {@return whether a marginal penalty is finite (unbalanced or semi-relaxed transport)} */
+    public boolean unbalanced() {
+        return rhoA != Double.POSITIVE_INFINITY || rhoB != Double.POSITIVE_INFINITY;
     }
 
     /** {@return the sweeps asked for: {@code log}, {@code kernel} or {@code auto}} */
@@ -288,6 +372,7 @@ public final class SinkhornOptions {
     public String toString() {
         return "SinkhornOptions[epsilon=" + epsilon + ", maxIterations=" + maxIterations + ", tolerance=" + tolerance
                 + ", checkEvery=" + checkEvery + ", precision=" + precision + ", threads=" + threads
-                + ", kernels=" + kernels().name() + ", backend=" + backend() + ", sweeps=" + sweeps + "]";
+                + ", kernels=" + kernels().name() + ", backend=" + backend() + ", sweeps=" + sweeps
+                + (unbalanced() ? ", rhoA=" + rhoA + ", rhoB=" + rhoB : "") + "]";
     }
 }

@@ -5,8 +5,8 @@ import dev.jot.data.Precision;
 import dev.jot.geometry.Geometry;
 
 /**
- * The outcome of a balanced entropic solve: the dual potentials f and g, and everything computed from
- * them. Immutable; array accessors return copies.
+ * The outcome of an entropic solve (balanced, or unbalanced with {@link SinkhornOptions#withRho}): the dual
+ * potentials f and g, and everything computed from them. Immutable; array accessors return copies.
  *
  * <p>The plan is P_ij = a_i·b_j·exp((f_i + g_j − C_ij)/ε). It is never stored: {@link #plan()} forms it on
  * request, and {@link #applyPlan} / {@link #applyPlanTransposed} multiply by it without forming it.
@@ -36,11 +36,20 @@ public final class SinkhornResult {
     private final String sweeps;
     private final int absorptions;
     private final int fallbacks;
+    private final double mass;
+    private final double rhoA;
+    private final double rhoB;
+    private final double potentialChange;
 
     SinkhornResult(Geometry geometry, double[] a, double[] b, double[] f, double[] g, double epsilon,
                    double cost, double objective, double dualObjective, double marginalErrorA, double marginalErrorB,
                    int iterations, boolean converged, String status, long solveNanos, String kernels, int threads,
-                   double[] annealEpsilons, int[] annealIterations, String backend, String device) {
+                   double[] annealEpsilons, int[] annealIterations, String backend, String device,
+                   double mass, double rhoA, double rhoB, double potentialChange) {
+        this.mass = mass;
+        this.rhoA = rhoA;
+        this.rhoB = rhoB;
+        this.potentialChange = potentialChange;
         this.backend = backend;
         this.device = device;
         this.annealEpsilons = annealEpsilons;
@@ -93,6 +102,40 @@ public final class SinkhornResult {
         this.sweeps = sweeps;
         this.absorptions = absorptions;
         this.fallbacks = fallbacks;
+        this.mass = r.mass;
+        this.rhoA = r.rhoA;
+        this.rhoB = r.rhoB;
+        this.potentialChange = r.potentialChange;
+    }
+
+    /** {@return the plan's total mass Σ_ij P_ij (m(a) for balanced transport; it may differ when unbalanced)} */
+    public double mass() {
+        return mass;
+    }
+
+    /** {@return ρ_a, the source marginal's penalty ({@code Infinity}: a hard constraint, balanced or semi-relaxed)} */
+    public double rhoA() {
+        return rhoA;
+    }
+
+    /** {@return ρ_b, the target marginal's penalty ({@code Infinity}: a hard constraint)} */
+    public double rhoB() {
+        return rhoB;
+    }
+
+    /** {@return whether a marginal penalty is finite (the problem is unbalanced or semi-relaxed)} */
+    public boolean unbalanced() {
+        return rhoA != Double.POSITIVE_INFINITY || rhoB != Double.POSITIVE_INFINITY;
+    }
+
+    /**
+     * The unbalanced stopping quantity max_i |f'_i − f_i|/ε (over rows of positive weight), f' the f update of
+     * the current g: what the tolerance applies to when {@link #unbalanced()}. NaN for balanced results.
+     *
+     * @return the potentials' change over one more f update, in units of ε
+     */
+    public double potentialChange() {
+        return potentialChange;
     }
 
     /**
@@ -145,6 +188,8 @@ public final class SinkhornResult {
 
     /**
      * The regularised objective ⟨P, C⟩ + ε·KL(P‖a⊗b) of the plan found, with KL(P‖Q) = Σ P·log(P/Q).
+     * Unbalanced: ⟨P, C⟩ + ε·KL(P‖a⊗b) + ρ_a·KL(P·1‖a) + ρ_b·KL(Pᵀ·1‖b) with the generalized KL
+     * (KL(p‖q) = Σ p·log(p/q) − Σ p + Σ q), an infinite ρ's term left out (its marginal is then the constraint).
      * At convergence it equals {@link #dualObjective()}.
      *
      * @return the primal objective
@@ -153,7 +198,12 @@ public final class SinkhornResult {
         return objective;
     }
 
-    /** {@return the dual objective ⟨a, f⟩ + ⟨b, g⟩} */
+    /**
+     * The dual objective: ⟨a, f⟩ + ⟨b, g⟩; unbalanced, −ρ_a⟨a, e^{−f/ρ_a} − 1⟩ − ρ_b⟨b, e^{−g/ρ_b} − 1⟩
+     * − ε(m(P) − m(a)·m(b)), with ⟨a, f⟩ in place of the first term when ρ_a is infinite (and ⟨b, g⟩ likewise).
+     *
+     * @return the dual objective
+     */
     public double dualObjective() {
         return dualObjective;
     }
@@ -178,7 +228,7 @@ public final class SinkhornResult {
         return iterations;
     }
 
-    /** {@return whether ‖P·1 − a‖₁ reached the tolerance} */
+    /** {@return whether ‖P·1 − a‖₁ (unbalanced: {@link #potentialChange()}) reached the tolerance} */
     public boolean converged() {
         return converged;
     }

@@ -223,6 +223,7 @@ final class Sweeps implements AutoCloseable {
     private float[] fHf;
     private double fEps;
     private double[] fRowLse;
+    private double fDampedEps;
     private double[] fLogA;
     private double[] fShift;
 
@@ -239,11 +240,20 @@ final class Sweeps implements AutoCloseable {
      * @return the shift actually used (rounded to the tile precision), or null
      */
     double[] beginFused(double[] h, float[] hf, double eps, double[] rowLse, double[] logA, double[] shift) {
+        return beginFused(h, hf, eps, eps, rowLse, logA, shift);
+    }
+
+    /**
+     * {@link #beginFused(double[], float[], double, double[], double[], double[])} for a damped (unbalanced) f
+     * update f'_i = −dampedEps·rowLse_i, dampedEps = ε·ρ_a/(ρ_a + ε).
+     */
+    double[] beginFused(double[] h, float[] hf, double eps, double dampedEps, double[] rowLse, double[] logA, double[] shift) {
         final int m = geometry.m();
         ensureStripeBuffers();
         fH = h;
         fHf = hf;
         fEps = eps;
+        fDampedEps = dampedEps;
         fRowLse = rowLse;
         fLogA = logA;
         fShift = null;
@@ -288,7 +298,7 @@ final class Sweeps implements AutoCloseable {
 
     private void computeHc(int r0, int count, double invEps) {
         for (int i = r0; i < r0 + count; i++) {
-            double hc = fLogA[i] + (-fEps * fRowLse[i]) * invEps;
+            double hc = fLogA[i] + (-fDampedEps * fRowLse[i]) * invEps;
             if (f32) {
                 hcF[i] = (float) hc;
             } else {
