@@ -10,14 +10,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code jot} command line: {@code jot solve}, {@code divergence}, {@code emd}, {@code gw}, the closed forms
-<<<<<<< HEAD
- * ({@code wasserstein1d}, {@code sliced}, {@code gaussian}), {@code demo} and {@code example}. Bad input, and a device
- * backend that fails ({@link dev.jot.kernel.AcceleratorException}), end with one line on stderr and exit code 2; a
- * successful run exits with 0.
-=======
- * ({@code wasserstein1d}, {@code sliced}, {@code gaussian}), {@code barycenter}, {@code demo} and {@code example}. Bad input ends with one line on
- * stderr and exit code 2; a successful run exits with 0.
->>>>>>> barycenters
+ * ({@code wasserstein1d}, {@code sliced}, {@code gaussian}), {@code barycenter}, {@code demo} and {@code example}. Bad
+ * input, and a device backend that fails ({@link dev.jot.kernel.AcceleratorException}), end with one line on stderr and
+ * exit code 2; a successful run exits with 0.
  */
 @Command(name = "jot", mixinStandardHelpOptions = true, versionProvider = Jot.Version.class,
         description = "Optimal transport on the JVM: entropic (Sinkhorn) transport between point clouds or histograms.",

@@ -31,11 +31,21 @@ public final class UnbalancedExample {
     private UnbalancedExample() {
     }
 
-    /** One solve of the example: its ρ and result. */
+    /**
+     * One solve of the example.
+     *
+     * @param rho the marginal penalty ρ
+     * @param result the solve's result
+     */
     public record Solve(double rho, SinkhornResult result) {
     }
 
-    /** The solves, in the order of the ρ given, and the picture written. */
+    /**
+     * The example's outcome.
+     *
+     * @param solves the solves, in the order of the ρ given
+     * @param picture the picture written
+     */
     public record Result(List<Solve> solves, Path picture) {
     }
 
