@@ -51,40 +51,45 @@ def timed(fn, iters):
     return time.perf_counter() - t0
 
 
-rng = np.random.default_rng(42)
-results = {}
-for dtype in (np.float32, np.float64):
-    x = rng.random((N, D)).astype(dtype)
-    y = rng.random((N, D)).astype(dtype)
-    a = np.full(N, 1.0 / N, dtype=dtype)
-    b = np.full(N, 1.0 / N, dtype=dtype)
-    M = ot.dist(x, y)
-    name = "f32" if dtype == np.float32 else "f64"
-    results[("pot_sinkhorn", name)] = per_iteration(
-        lambda k: ot.sinkhorn(a, b, M, reg=EPS, numItermax=k, stopThr=0.0, warn=False))
-    results[("pot_stabilized", name)] = per_iteration(
-        lambda k: ot.sinkhorn(a, b, M, reg=EPS, method="sinkhorn_stabilized", numItermax=k, stopThr=0.0, warn=False))
+def main():
+    rng = np.random.default_rng(42)
+    results = {}
+    for dtype in (np.float32, np.float64):
+        x = rng.random((N, D)).astype(dtype)
+        y = rng.random((N, D)).astype(dtype)
+        a = np.full(N, 1.0 / N, dtype=dtype)
+        b = np.full(N, 1.0 / N, dtype=dtype)
+        M = ot.dist(x, y)
+        name = "f32" if dtype == np.float32 else "f64"
+        results[("pot_sinkhorn", name)] = per_iteration(
+            lambda k: ot.sinkhorn(a, b, M, reg=EPS, numItermax=k, stopThr=0.0, warn=False))
+        results[("pot_stabilized", name)] = per_iteration(
+            lambda k: ot.sinkhorn(a, b, M, reg=EPS, method="sinkhorn_stabilized", numItermax=k, stopThr=0.0, warn=False))
 
-jar = os.path.join(root, "target", "benchmarks.jar")
-java = os.environ.get("JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
-with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
-    out = tmp.name
-subprocess.run([java, "-jar", jar, "KernelSweepsBench", "-p", f"n={N}", "-rf", "json", "-rff", out],
-               check=True, stdout=subprocess.DEVNULL)
-jmh = {}
-for r in json.load(open(out)):
-    p = r["params"]
-    jmh[(p["sweeps"], p["precision"], int(p["iterations"]))] = (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"])
-print(f"machine: {machine()}; n = m = {N}, d = {D}, eps = {EPS}, one thread; POT {ot.__version__}, numpy {np.__version__}")
-print("| precision | POT ot.sinkhorn | POT sinkhorn_stabilized | JOT log sweeps | JOT kernel sweeps | kernel / faster POT |")
-print("| --- | ---: | ---: | ---: | ---: | ---: |")
-for name in ("f32", "f64"):
-    row = []
-    ms = {}
-    for sw in ("log", "kernel"):
-        (lo, elo), (hi, ehi) = jmh[(sw, name, 10)], jmh[(sw, name, 60)]
-        ms[sw] = ((hi - lo) / 50, (ehi + elo) / 50, lo - 10 * (hi - lo) / 50)
-    pot, stab = results[("pot_sinkhorn", name)] * 1e3, results[("pot_stabilized", name)] * 1e3
-    print(f"| {name} | {pot:.2f} ms | {stab:.2f} ms | {ms['log'][0]:.2f} ± {ms['log'][1]:.2f} ms | "
-          f"{ms['kernel'][0]:.2f} ± {ms['kernel'][1]:.2f} ms (set-up {ms['kernel'][2]:.0f} ms) | "
-          f"{ms['kernel'][0] / min(pot, stab):.2f}x |")
+    jar = os.path.join(root, "target", "benchmarks.jar")
+    java = os.environ.get("JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+        out = tmp.name
+    subprocess.run([java, "-jar", jar, "KernelSweepsBench", "-p", f"n={N}", "-rf", "json", "-rff", out],
+                   check=True, stdout=subprocess.DEVNULL)
+    jmh = {}
+    for r in json.load(open(out)):
+        p = r["params"]
+        jmh[(p["sweeps"], p["precision"], int(p["iterations"]))] = (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"])
+    print(f"machine: {machine()}; n = m = {N}, d = {D}, eps = {EPS}, one thread; POT {ot.__version__}, numpy {np.__version__}")
+    print("| precision | POT ot.sinkhorn | POT sinkhorn_stabilized | JOT log sweeps | JOT kernel sweeps | kernel / faster POT |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name in ("f32", "f64"):
+        row = []
+        ms = {}
+        for sw in ("log", "kernel"):
+            (lo, elo), (hi, ehi) = jmh[(sw, name, 10)], jmh[(sw, name, 60)]
+            ms[sw] = ((hi - lo) / 50, (ehi + elo) / 50, lo - 10 * (hi - lo) / 50)
+        pot, stab = results[("pot_sinkhorn", name)] * 1e3, results[("pot_stabilized", name)] * 1e3
+        print(f"| {name} | {pot:.2f} ms | {stab:.2f} ms | {ms['log'][0]:.2f} ± {ms['log'][1]:.2f} ms | "
+              f"{ms['kernel'][0]:.2f} ± {ms['kernel'][1]:.2f} ms (set-up {ms['kernel'][2]:.0f} ms) | "
+              f"{ms['kernel'][0] / min(pot, stab):.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
