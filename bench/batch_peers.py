@@ -44,7 +44,7 @@ jmh = {}
 for r in json.load(open(out)):
     p = r["params"]
     jmh[(p["sweeps"], int(p["iterations"]))] = (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"])
-checks = sorted({line for line in log.splitlines() if line.startswith("check:")})
+checks = sorted({line[line.index("check:"):] for line in log.splitlines() if "check:" in line})
 print(f"machine: {machine()}; B = {B}, n = m = {N}, eps = {EPS}, f32, one thread; POT {ot.__version__}, numpy {np.__version__}")
 print("| POT ot.sinkhorn, 1024 columns | JOT log sweeps | JOT shared-kernel products | kernel / POT |")
 print("| ---: | ---: | ---: | ---: |")
