@@ -147,7 +147,9 @@ final class BatchKernelLoop implements AutoCloseable {
      */
     void run(SinkhornIterator[] it, boolean[] active, int limit, double tol, int checkEvery) {
         int count = it.length;
-        fallbacks = new int[count];
+        if (fallbacks == null) {
+            fallbacks = new int[count];
+        }
         int[] backoff = new int[count];
         Arrays.fill(backoff, 1);
         boolean[] finished = new boolean[count];
@@ -391,6 +393,8 @@ final class BatchKernelLoop implements AutoCloseable {
         final int[] problem;
         final double[] shift;
         final int[] iterations;
+        /** Each slot's iteration count when it was loaded: its error is tested only after an iteration here. */
+        final int[] loaded;
         final boolean[] live;
         // f32 layouts
         final float[] aF, bF, xF, yF, rowF, colF;
@@ -406,6 +410,7 @@ final class BatchKernelLoop implements AutoCloseable {
             problem = new int[width];
             shift = new double[width];
             iterations = new int[width];
+            loaded = new int[width];
             live = new boolean[width];
             int nw = n * width, mw = m * width;
             aF = f32 ? new float[nw] : null;
@@ -445,6 +450,7 @@ final class BatchKernelLoop implements AutoCloseable {
             problem[s] = p;
             shift[s] = c;
             iterations[s] = it.iterations();
+            loaded[s] = iterations[s];
             live[s] = true;
             double[] f = it.f(), g = it.g(), wa = it.weightsA(), wb = it.weightsB();
             for (int i = 0; i < n; i++) {
@@ -590,7 +596,7 @@ final class BatchKernelLoop implements AutoCloseable {
                 product(k, false, false);
                 boolean check = false;
                 for (int s = 0; s < width; s++) {
-                    check |= live[s] && iterations[s] > 0 && tol > 0 && iterations[s] % checkEvery == 0;
+                    check |= live[s] && iterations[s] > loaded[s] && tol > 0 && iterations[s] % checkEvery == 0;
                 }
                 rowPhase(check);
                 for (int s = 0; s < width; s++) {
@@ -598,7 +604,7 @@ final class BatchKernelLoop implements AutoCloseable {
                         continue;
                     }
                     int p = problem[s];
-                    boolean checked = iterations[s] > 0 && tol > 0 && iterations[s] % checkEvery == 0;
+                    boolean checked = iterations[s] > loaded[s] && tol > 0 && iterations[s] % checkEvery == 0;
                     if (!sumsOk(s)) {
                         retire(s, it[p]);
                         failed.add(p);

@@ -62,6 +62,27 @@ final class SharedCostBatch {
                 try {
                     loop.run(it, active.clone(), options.maxIterations(), tol, checkEvery);
                     fromKernel = loop.results(it);
+                    // a result whose error, from its own products, is above the tolerance (the kernel's sums said
+                    // otherwise, by rounding at the tolerance's edge): more kernel iterations for those, twice at most
+                    for (int round = 0; round < 2; round++) {
+                        boolean[] again = new boolean[count];
+                        boolean any = false;
+                        for (int k = 0; k < count; k++) {
+                            SinkhornResult r = fromKernel[k];
+                            again[k] = r != null && !r.converged() && it[k].iterations() < options.maxIterations();
+                            any |= again[k];
+                        }
+                        if (!any) {
+                            break;
+                        }
+                        loop.run(it, again, options.maxIterations(), tol, checkEvery);
+                        SinkhornResult[] more = loop.results(it);
+                        for (int k = 0; k < count; k++) {
+                            if (again[k]) {
+                                fromKernel[k] = more[k];
+                            }
+                        }
+                    }
                 } finally {
                     loop.close();
                 }
