@@ -181,8 +181,8 @@ final class PairwiseCommand implements Callable<Integer> {
     }
 
     /**
-     * The progress line on stderr: from 3 s into the run, at most every 5 s, problems done, the rate and the time
-     * left. The test hook {@code -Djot.pairwise.haltAfterBlocks=K} halts the JVM after K blocks of this run have
+     * The progress line on stderr: from 3 s into the run, at most every 5 s, problems done, the rate since the
+     * previous line and the time left at that rate. The test hook {@code -Djot.pairwise.haltAfterBlocks=K} halts the JVM after K blocks of this run have
      * been written, as a kill would.
      */
     static final class ProgressLine implements Pairwise.Progress {
@@ -190,6 +190,7 @@ final class PairwiseCommand implements Callable<Integer> {
         private final long t0 = System.nanoTime();
         private final int haltAfter = Integer.getInteger("jot.pairwise.haltAfterBlocks", -1);
         private long last;
+        private long lastDone;
 
         ProgressLine(PrintWriter err) {
             this.err = err;
@@ -206,8 +207,10 @@ final class PairwiseCommand implements Callable<Integer> {
             if (s < 3 || (now - last) < 5_000_000_000L || blocksDone == blocksToDo) {
                 return;
             }
+            // the rate since the last line (the first line's from the start, JIT warm-up included)
+            double rate = last == 0 ? done / s : (done - lastDone) / ((now - last) / 1e9);
             last = now;
-            double rate = done / s;
+            lastDone = done;
             double left = rate > 0 ? (toDo - done) / rate : Double.NaN;
             err.println(String.format(Locale.ROOT, "jot pairwise: %d of %d problems (%.1f%%), %d of %d blocks, %.0f/s, about %s left",
                     done, toDo, 100.0 * done / toDo, blocksDone, blocksToDo, rate, duration(left)));

@@ -214,8 +214,8 @@ public final class Pairwise {
         if (symmetric) {
             checkSymmetric(costMatrix, n);
         }
-        Weights[] hr = histograms("histograms", histograms, n, "rows of the cost matrix");
-        Weights[] hc = symmetric ? hr : histograms("to", to, m, "columns of the cost matrix");
+        Weights[] hr = histograms("histograms", histograms, n, "rows");
+        Weights[] hc = symmetric ? hr : histograms("to", to, m, "columns");
         Geometry geometry = DenseGeometry.of(costMatrix, options.precision());
         long fp = hash(hash(FP_SEED, costMatrix), histograms);
         if (!symmetric) {

@@ -5,6 +5,7 @@ import dev.jot.data.*;
 import dev.jot.divergence.*;
 import dev.jot.exact.*;
 import dev.jot.geometry.CostFunction;
+import dev.jot.pairwise.*;
 import dev.jot.sinkhorn.*;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,6 +35,7 @@ final class ReadmeSnippets {
         Points x = Points.of(20, 2, xs), y = Points.of(15, 2, ys);
         divergences(x, Weights.uniform(20), y, Weights.uniform(15));
         exact(x, Weights.uniform(20), y, Weights.uniform(15));
+        pairwise(x, y);
     }
 
     static void solving() throws Exception {
@@ -102,6 +104,28 @@ final class ReadmeSnippets {
         GromovWasserstein.entropic(x, a, y, b, CostFunction.SQUARED_EUCLIDEAN, 0.01, 100, 1e-9);
         if (!(e.cost() >= 0)) {
             throw new AssertionError("README block 3");
+        }
+    }
+
+    static void pairwise(Points x, Points y) throws Exception {
+        double[] hs = new double[6 * 20];
+        java.util.Random rnd = new java.util.Random(5);
+        for (int k = 0; k < hs.length; k++) {
+            hs[k] = rnd.nextDouble();
+        }
+        Npy.write(Path.of("C.npy"), costs(x, x));
+        Npy.write(Path.of("H.npy"), NdArray.of(hs, 6, 20));
+        java.nio.file.Files.deleteIfExists(Path.of("D.blocks"));
+        // README block 4
+        NdArray c = Npy.read(Path.of("C.npy")), h = Npy.read(Path.of("H.npy"));   // n x n costs, N x n histograms
+        PairwiseResult pr = Pairwise.of(SinkhornOptions.epsilon(0.05).withThreads(2))
+                .withValue(Pairwise.Value.DIVERGENCE)                           // or COST (the default), OBJECTIVE
+                .withSideFile(Path.of("D.blocks"), true)                        // restartable: finished blocks are kept
+                .histograms(c, h, null);                                        // null: N x N; M x m histograms: N x M
+        pr.get(0, 1); pr.toNdArray(); pr.allConverged(); pr.blocksResumed(); pr.pairsPerSecond();
+        Pairwise.of(SinkhornOptions.epsilon(0.05)).clouds(List.of(x, y), null, CostFunction.SQUARED_EUCLIDEAN);
+        if (pr.rows() != 6 || pr.get(2, 2) != 0 || !(pr.get(0, 1) > 0)) {
+            throw new AssertionError("README block 4: " + pr);
         }
     }
 }
