@@ -361,7 +361,11 @@ public final class Pairwise {
             }
         }
         long fingerprint = settingsHash(src.fingerprint, side);
-        double[] matrix = new double[Math.multiplyExact(rows, cols)];
+        if ((long) rows * cols > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the matrix would have " + rows + " x " + cols + " entries, more than one array holds"
+                    + " (2^31 - 9): cut the rows into parts and give the columns as the second set (to)");
+        }
+        double[] matrix = new double[rows * cols];
         double[] selfRows = divergence ? new double[rows] : null;
         double[] selfCols = divergence ? (src.symmetric ? selfRows : new double[cols]) : null;
         boolean[] selfDone = new boolean[selfBlocks.size()], tileDone = new boolean[tiles.size()];
