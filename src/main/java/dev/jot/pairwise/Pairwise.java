@@ -624,7 +624,18 @@ public final class Pairwise {
         }
     }
 
-    /** The default block side for histograms with n·m cost entries: 32, or more so that a block has 2^16 entries. */
+    /**
+     * The default block side for histograms over an n × m cost matrix: 32 (blocks of 1024 pairs), or more where
+     * n·m &lt; 64, so that a block's batch holds at least 2^16 cost entries in all (the stored-kernel products).
+     *
+     * @param n the rows of the cost matrix
+     * @param m its columns
+     * @return the block side, 32 to 256
+     */
+    public static int defaultBlockSide(int n, int m) {
+        return histogramSide((long) n * m);
+    }
+
     private static int histogramSide(long entries) {
         double pairs = Math.max(HISTOGRAM_BLOCK_PAIRS, 65536.0 / entries);
         return (int) Math.min(256, Math.ceil(Math.sqrt(pairs)));
