@@ -200,5 +200,12 @@ class JotSparkTest {
         assertEquals(0, JotSparkMain.run(new String[]{"pairwise", "--histograms", hf.toString(), "--cost-matrix", cf.toString(),
                 "--epsilon", "0.05", "--out", pq.toString()}, new PrintStream(new ByteArrayOutputStream()), System.err));
         assertEquals(820, spark.read().parquet(pq.toString()).count());
+        // Parquet in: a column of array<double>, one file (its order is the rows')
+        Path hq = dir.resolve("H.parquet"), fromParquet = dir.resolve("E.npy");
+        dataset(h, 1).write().parquet(hq.toString());
+        assertEquals(0, JotSparkMain.run(new String[]{"pairwise", "--histograms", hq.toString(), "--column", "histogram",
+                "--cost-matrix", cf.toString(), "--epsilon", "0.05", "--out", fromParquet.toString()},
+                new PrintStream(new ByteArrayOutputStream()), System.err));
+        assertArrayEquals(want, Npy.read(fromParquet).toDoubleArray());
     }
 }
