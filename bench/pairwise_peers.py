@@ -9,6 +9,9 @@
 - JOT, the whole matrix (499,500 pairs and the diagonal): `bin/jot pairwise --json` on one and two threads, its own
   problems_per_second (the solve's wall time: start-up, reading and writing not counted); and the largest relative
   difference between its matrix and POT's values on the 2,000 sampled pairs. PAIRWISE_FULL=0 skips these runs.
+- JOT on Spark: `spark/bin/jot-spark pairwise --master local[2]` on the same files (its pairs_per_second: the job,
+  collecting the pairs and writing the matrix, not the session's start), and whether its matrix is jot pairwise's bit
+  for bit. PAIRWISE_SPARK=0 skips it (the first run builds spark/ and downloads Spark).
 
 Needs Debian's python3-pot (run with /usr/bin/python3) and a built bench jar:
     JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 mvn -B -q -Pbench package -DskipTests
@@ -28,6 +31,7 @@ import ot  # noqa: E402
 
 N, BINS, EPS, TOL, SAMPLE, ROWS = int(os.environ.get("PAIRWISE_N", "1000")), 100, 0.05, 1e-6, 2000, 128
 FULL = os.environ.get("PAIRWISE_FULL", "1") != "0"
+SPARK = os.environ.get("PAIRWISE_SPARK", "1") != "0"
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 java = os.environ.get("JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
 
@@ -86,6 +90,17 @@ if FULL:
     D = np.load(os.path.join(work, "D1.npy"))
     worst = max(abs(D[i, j] - v) / abs(v) for (i, j), v in zip(pairs, pot))
 
+spark = None
+if SPARK:
+    d = os.path.join(work, "S.npy")
+    res = subprocess.run([os.path.join(root, "spark", "bin", "jot-spark"), "pairwise", "--master", "local[2]",
+                          "--histograms", os.path.join(work, "H.npy"), "--cost-matrix", os.path.join(work, "C.npy"),
+                          "--epsilon", str(EPS), "--tol", str(TOL), "--out", d, "--json"],
+                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    spark = json.loads(res.stdout)
+    if FULL:
+        spark["same"] = bool(np.array_equal(np.load(d), np.load(os.path.join(work, "D1.npy"))))
+
 print(f"machine: {machine()}; POT {ot.__version__}, numpy {np.__version__}; N = {N}, {BINS} bins, eps = {EPS}, tol = {TOL}")
 print(f"POT ot.sinkhorn2 (float64) in a loop over {len(pairs)} sampled pairs, one thread: {pot_rate:.0f} pairs/s")
 for t in sorted(jmh):
@@ -99,3 +114,7 @@ for t in sorted(full):
           f"converged: {f['converged']}, at most {f['max_iterations']} iterations")
 if worst is not None:
     print(f"JOT's matrix (f32) against POT's {len(pairs)} values: largest relative difference {worst:.2e}")
+if spark is not None:
+    print(f"JOT on Spark, local[2], the whole matrix ({spark['pairs']} pairs): {spark['time_ms'] / 1e3:.1f} s, "
+          f"{spark['pairs_per_second']:.0f} pairs/s, {spark['pairs_per_second'] / pot_rate:.1f}x POT"
+          + (f"; the same matrix as jot pairwise's, bit for bit: {spark['same']}" if 'same' in spark else ""))

@@ -52,8 +52,8 @@ public final class JotSparkMain {
         } catch (IllegalArgumentException | IOException e) {
             err.println("jot-spark: " + e.getMessage());
             return 2;
-        } catch (RuntimeException e) {
-            // a failed job: Spark wraps the task's exception; its first line names the row or the cause
+        } catch (Exception e) {
+            // a failed job (Spark wraps the task's exception) or Spark's own refusal: the first line of the cause
             Throwable c = e;
             while (c.getCause() != null && !(c instanceof IllegalArgumentException)) {
                 c = c.getCause();
@@ -96,6 +96,14 @@ public final class JotSparkMain {
         boolean parquetOut = parquet(outFile);
         if (!parquetOut) {
             DataFiles.checkType(Path.of(outFile));
+        } else if (!outFile.contains("://") && java.nio.file.Files.exists(Path.of(outFile))) {
+            throw new IllegalArgumentException("--out " + outFile + " exists: Parquet output goes to a new folder");
+        }
+        for (String in : new String[]{"--histograms", "--to"}) {
+            String f = o.get(in);
+            if (f != null && !f.contains("://") && !java.nio.file.Files.exists(Path.of(f))) {
+                throw new IllegalArgumentException(in + ": no such file: " + f);
+            }
         }
         NdArray c = DataFiles.read(Path.of(o.get("--cost-matrix")));
         if (c.rank() != 2) {
