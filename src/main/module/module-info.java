@@ -22,6 +22,7 @@ module dev.jot {
     exports dev.jot.geometry;
     exports dev.jot.kernel;
     exports dev.jot.kernel.opencl;
+    exports dev.jot.pairwise;
     exports dev.jot.sinkhorn;
     exports dev.jot.examples;
 

@@ -9,15 +9,16 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code jot} command line: {@code jot solve}, {@code divergence}, {@code emd}, {@code gw}, the closed forms
- * ({@code wasserstein1d}, {@code sliced}, {@code gaussian}), {@code barycenter}, {@code demo} and {@code example}. Bad
- * input, and a device backend that fails ({@link dev.jot.kernel.AcceleratorException}), end with one line on stderr and
- * exit code 2; a successful run exits with 0.
+ * The {@code jot} command line: {@code jot solve}, {@code divergence}, {@code pairwise}, {@code emd}, {@code gw}, the
+ * closed forms ({@code wasserstein1d}, {@code sliced}, {@code gaussian}), {@code barycenter}, {@code demo} and
+ * {@code example}. Bad input, and a device backend that fails ({@link dev.jot.kernel.AcceleratorException}), end with
+ * one line on stderr and exit code 2; a successful run exits with 0.
  */
 @Command(name = "jot", mixinStandardHelpOptions = true, versionProvider = Jot.Version.class,
         description = "Optimal transport on the JVM: entropic (Sinkhorn) transport between point clouds or histograms.",
-        subcommands = {SolveCommand.class, DivergenceCommand.class, EmdCommand.class, GwCommand.class,
-                ClosedFormCommands.Wasserstein1d.class, ClosedFormCommands.SlicedCommand.class, ClosedFormCommands.Gaussian.class, BarycenterCommand.class, DemoCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SolveCommand.class, DivergenceCommand.class, PairwiseCommand.class, EmdCommand.class, GwCommand.class,
+                ClosedFormCommands.Wasserstein1d.class, ClosedFormCommands.SlicedCommand.class, ClosedFormCommands.Gaussian.class,
+                BarycenterCommand.class, DemoCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
 public final class Jot implements Runnable {
     /** Exit code for bad input. */
     public static final int BAD_INPUT = 2;

@@ -6,6 +6,7 @@ import dev.jot.data.*;
 import dev.jot.divergence.*;
 import dev.jot.exact.*;
 import dev.jot.geometry.CostFunction;
+import dev.jot.pairwise.*;
 import dev.jot.sinkhorn.*;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,6 +37,7 @@ final class ReadmeSnippets {
         divergences(x, Weights.uniform(20), y, Weights.uniform(15));
         exact(x, Weights.uniform(20), y, Weights.uniform(15));
         barycenters(x, Weights.uniform(20), y, Weights.uniform(15));
+        pairwise(x, y);
     }
 
     static void solving() throws Exception {
@@ -125,6 +127,28 @@ final class ReadmeSnippets {
         GaussianBarycenter.of(new double[][] {m1, m2}, new double[][][] {s1, s2}, null, 1e-12, 100).covariance();
         if (!(Math.abs(java.util.Arrays.stream(bar.barycenter()).sum() - 1) < 1e-6) || fs.size() != 10) {
             throw new AssertionError("README block 4");
+        }
+    }
+
+    static void pairwise(Points x, Points y) throws Exception {
+        double[] hs = new double[6 * 20];
+        java.util.Random rnd = new java.util.Random(5);
+        for (int k = 0; k < hs.length; k++) {
+            hs[k] = rnd.nextDouble();
+        }
+        Npy.write(Path.of("C.npy"), costs(x, x));
+        Npy.write(Path.of("H.npy"), NdArray.of(hs, 6, 20));
+        java.nio.file.Files.deleteIfExists(Path.of("D.blocks"));
+        // README block 5
+        NdArray c = Npy.read(Path.of("C.npy")), h = Npy.read(Path.of("H.npy"));   // n x n costs, N x n histograms
+        PairwiseResult pr = Pairwise.of(SinkhornOptions.epsilon(0.05).withThreads(2))
+                .withValue(Pairwise.Value.DIVERGENCE)                           // or COST (the default), OBJECTIVE
+                .withSideFile(Path.of("D.blocks"), true)                        // restartable: finished blocks are kept
+                .histograms(c, h, null);                                        // null: N x N; M x m histograms: N x M
+        pr.get(0, 1); pr.toNdArray(); pr.allConverged(); pr.blocksResumed(); pr.pairsPerSecond();
+        Pairwise.of(SinkhornOptions.epsilon(0.05)).clouds(List.of(x, y), null, CostFunction.SQUARED_EUCLIDEAN);
+        if (pr.rows() != 6 || pr.get(2, 2) != 0 || !(pr.get(0, 1) > 0)) {
+            throw new AssertionError("README block 5: " + pr);
         }
     }
 }
