@@ -29,23 +29,13 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import ot  # noqa: E402
 
+from kernel_peers import machine  # noqa: E402
+
 N, BINS, EPS, TOL, SAMPLE, ROWS = int(os.environ.get("PAIRWISE_N", "1000")), 100, 0.05, 1e-6, 2000, 128
 FULL = os.environ.get("PAIRWISE_FULL", "1") != "0"
 SPARK = os.environ.get("PAIRWISE_SPARK", "1") != "0"
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 java = os.environ.get("JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
-
-
-def machine():
-    model = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    flags = open("/proc/cpuinfo").read()
-    bits = 512 if " avx512f" in flags else 256 if " avx2" in flags else 128
-    return f"{model}, {os.cpu_count()} cores, widest vectors {bits} bits"
 
 
 rng = np.random.default_rng(19)

@@ -41,8 +41,6 @@ import java.util.List;
  * number of threads.
  */
 final class BatchKernelLoop implements AutoCloseable {
-    /** Below this many entries (problems × n × m) {@code auto} keeps the log domain. */
-    static final long AUTO_MIN_ENTRIES = 1L << 16;
     /** The most kernel builds in one solve; after them the remaining problems stay in the log domain. */
     static final int MAX_BUILDS = 64;
     /** Kernel rows per task of a product. */
@@ -80,25 +78,10 @@ final class BatchKernelLoop implements AutoCloseable {
      * @param options the options ({@code sweeps}, backend)
      * @param count the number of problems
      * @return true for {@code kernel} on a stored matrix on the CPU, and for {@code auto} when the batch also
-     *     has at least {@link #AUTO_MIN_ENTRIES} entries in all
+     *     has at least {@link KernelLoop#AUTO_MIN_ENTRIES} entries in all
      */
     static boolean applies(Geometry geometry, SinkhornOptions options, int count) {
-        if (!geometry.materialized() || !"cpu".equals(options.backend())) {
-            return false;
-        }
-        if (options.unbalanced()) {
-            // the stored-kernel scalings are balanced ones: unbalanced problems run in the log domain
-            if ("kernel".equals(options.sweeps())) {
-                throw new IllegalArgumentException("sweeps kernel does not run unbalanced transport (rho_a = "
-                        + options.rhoA() + ", rho_b = " + options.rhoB() + "); use sweeps log or auto (the log domain)");
-            }
-            return false;
-        }
-        return switch (options.sweeps()) {
-            case "kernel" -> true;
-            case "auto" -> (long) count * geometry.n() * geometry.m() >= AUTO_MIN_ENTRIES;
-            default -> false;
-        };
+        return KernelLoop.applies(geometry, options, (long) count * geometry.n() * geometry.m());
     }
 
     BatchKernelLoop(Geometry geometry, SinkhornKernels kernels, int threads, double eps) {

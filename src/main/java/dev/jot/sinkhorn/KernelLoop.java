@@ -83,6 +83,20 @@ final class KernelLoop implements AutoCloseable {
      *     least {@link #AUTO_MIN_ENTRIES} entries
      */
     static boolean applies(Geometry geometry, SinkhornOptions options) {
+        return applies(geometry, options, (long) geometry.n() * geometry.m());
+    }
+
+    /**
+     * Whether stored-kernel iterations run: {@code kernel} on a stored matrix on the CPU, {@code auto} when the
+     * work also has at least {@link #AUTO_MIN_ENTRIES} entries in all (the shared-kernel batches ask with theirs).
+     *
+     * @param geometry the costs
+     * @param options the options ({@code sweeps}, backend, unbalanced terms)
+     * @param entries the entries of the work: n·m, or problems·n·m for a batch
+     * @return whether to run them
+     * @throws IllegalArgumentException for {@code kernel} with unbalanced terms (the scalings are balanced ones)
+     */
+    static boolean applies(Geometry geometry, SinkhornOptions options, long entries) {
         if (!geometry.materialized() || !"cpu".equals(options.backend())) {
             return false;
         }
@@ -96,7 +110,7 @@ final class KernelLoop implements AutoCloseable {
         }
         return switch (options.sweeps()) {
             case "kernel" -> true;
-            case "auto" -> (long) geometry.n() * geometry.m() >= AUTO_MIN_ENTRIES;
+            case "auto" -> entries >= AUTO_MIN_ENTRIES;
             default -> false;
         };
     }
