@@ -92,8 +92,8 @@ final class BatchKernelLoop implements AutoCloseable {
         f32 = geometry.precision() == Precision.F32;
         this.eps = eps;
         invEps = 1.0 / eps;
-        lo = f32 ? 1e-15 : 1e-280;
-        logRange = f32 ? 23 : 115;
+        lo = KernelLoop.sumFloor(f32);
+        logRange = KernelLoop.logRange(f32);
         arena = Arena.ofShared();
         long bytes = (long) n * m * geometry.precision().bytes();
         k = arena.allocate(bytes, 64);
@@ -181,7 +181,7 @@ final class BatchKernelLoop implements AutoCloseable {
             List<Integer> served = new ArrayList<>();
             for (int p : waiting) {
                 // with the centre's potentials as α and β, and a margin of half the range for the mean's pull
-                if (p == centre || fits(it[p].f(), it[p].g(), f0, g0, 0.5 * logRange) != null) {
+                if (p == centre || !Double.isNaN(fits(it[p].f(), it[p].g(), f0, g0, 0.5 * logRange))) {
                     served.add(p);
                 }
             }
@@ -197,9 +197,9 @@ final class BatchKernelLoop implements AutoCloseable {
 
     /**
      * The shift c/ε that puts the scalings of potentials (f, g) against (f0, g0) within [−range, range], the
-     * middle of the feasible interval, or null when there is none.
+     * middle of the feasible interval, or NaN when there is none.
      */
-    private double[] fits(double[] f, double[] g, double[] f0, double[] g0, double range) {
+    private double fits(double[] f, double[] g, double[] f0, double[] g0, double range) {
         double xLo = Double.POSITIVE_INFINITY, xHi = Double.NEGATIVE_INFINITY;
         double yLo = Double.POSITIVE_INFINITY, yHi = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
@@ -214,7 +214,7 @@ final class BatchKernelLoop implements AutoCloseable {
         }
         // the shift must keep x − c/ε and y + c/ε within [−range, range]
         double lower = Math.max(xHi - range, -range - yLo), upper = Math.min(xLo + range, range - yHi);
-        return lower <= upper && Double.isFinite(lower) && Double.isFinite(upper) ? new double[]{0.5 * (lower + upper)} : null;
+        return lower <= upper && Double.isFinite(lower) && Double.isFinite(upper) ? 0.5 * (lower + upper) : Double.NaN;
     }
 
     /**
@@ -290,20 +290,34 @@ final class BatchKernelLoop implements AutoCloseable {
             } else {
                 kernels.expTileF64(cost, rows, m, rowH, r0, colH, invEps, out);
             }
-            if (withCost) {
-                long first = (long) r0 * m;
-                for (long e = 0; e < (long) rows * m; e++) {
-                    if (f32) {
-                        kc.setAtIndex(F32, first + e, k.getAtIndex(F32, first + e) * cost.getAtIndex(F32, e));
-                    } else {
-                        kc.setAtIndex(F64, first + e, k.getAtIndex(F64, first + e) * cost.getAtIndex(F64, e));
+            // an entry that overflowed (inf, or NaN from a vector exponential out of its range) becomes the largest
+            // finite value, so that a zero weight times it is 0 (it belongs to a pair the potentials do not bound:
+            // where such an entry meets a positive weight, the sum leaves the scalings' range, and the problem is
+            // absorbed or falls back); K∘C is formed from the entries so made finite
+            long first = (long) r0 * m;
+            for (long e = 0; e < (long) rows * m; e++) {
+                if (f32) {
+                    float v = k.getAtIndex(F32, first + e);
+                    if (!(v < Float.POSITIVE_INFINITY)) {
+                        v = Float.MAX_VALUE;
+                        k.setAtIndex(F32, first + e, v);
+                    }
+                    if (withCost) {
+                        kc.setAtIndex(F32, first + e, v * cost.getAtIndex(F32, e));
+                    }
+                } else {
+                    double v = k.getAtIndex(F64, first + e);
+                    if (!(v < Double.POSITIVE_INFINITY)) {
+                        v = Double.MAX_VALUE;
+                        k.setAtIndex(F64, first + e, v);
+                    }
+                    if (withCost) {
+                        kc.setAtIndex(F64, first + e, v * cost.getAtIndex(F64, e));
                     }
                 }
             }
         });
-        // the transpose, in blocks; an entry that overflowed (inf, or NaN from a vector exponential out of its range) becomes the largest finite value, so that a zero weight
-        // times it is 0 (it belongs to a pair the potentials do not bound: where such an entry meets a positive
-        // weight, the sum leaves the scalings' range, and the problem is absorbed or falls back)
+        // the transpose, in blocks
         final int blk = 32;
         int colBlocks = (m + blk - 1) / blk;
         forTasks(colBlocks, q -> {
@@ -312,21 +326,11 @@ final class BatchKernelLoop implements AutoCloseable {
                 int i1 = Math.min(n, i0 + blk);
                 for (int j = j0; j < j1; j++) {
                     for (int i = i0; i < i1; i++) {
-                        long at = (long) i * m + j;
+                        long at = (long) i * m + j, to = (long) j * n + i;
                         if (f32) {
-                            float e = k.getAtIndex(F32, at);
-                            if (!(e < Float.POSITIVE_INFINITY)) {
-                                e = Float.MAX_VALUE;
-                                k.setAtIndex(F32, at, e);
-                            }
-                            kt.setAtIndex(F32, (long) j * n + i, e);
+                            kt.setAtIndex(F32, to, k.getAtIndex(F32, at));
                         } else {
-                            double e = k.getAtIndex(F64, at);
-                            if (!(e < Double.POSITIVE_INFINITY)) {
-                                e = Double.MAX_VALUE;
-                                k.setAtIndex(F64, at, e);
-                            }
-                            kt.setAtIndex(F64, (long) j * n + i, e);
+                            kt.setAtIndex(F64, to, k.getAtIndex(F64, at));
                         }
                     }
                 }
@@ -346,21 +350,21 @@ final class BatchKernelLoop implements AutoCloseable {
 
     /**
      * The problems that fit the kernel: each gets the shift that centres its scalings' logarithms in the safe
-     * range, and a slot; those that fit none are left out (the caller runs them in the log domain).
+     * range, and a slot; those that fit none are left out (they wait for a later build).
      */
     private Batch admit(SinkhornIterator[] it, List<Integer> problems) {
         List<Integer> in = new ArrayList<>();
-        List<double[]> shifts = new ArrayList<>();
+        List<Double> shifts = new ArrayList<>();
         for (int p : problems) {
-            double[] c = fits(it[p].f(), it[p].g(), alpha, beta, logRange);
-            if (c != null) {
+            double c = fits(it[p].f(), it[p].g(), alpha, beta, logRange);
+            if (!Double.isNaN(c)) {
                 in.add(p);
                 shifts.add(c);
             }
         }
         Batch b = new Batch(in.size());
         for (int s = 0; s < in.size(); s++) {
-            b.load(s, in.get(s), it[in.get(s)], shifts.get(s)[0]);
+            b.load(s, in.get(s), it[in.get(s)], shifts.get(s));
         }
         return b;
     }

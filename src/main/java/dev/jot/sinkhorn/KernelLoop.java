@@ -75,6 +75,25 @@ final class KernelLoop implements AutoCloseable {
     private boolean converged;
 
     /**
+     * {@return the smallest row or column sum of a kernel product that is trusted: below it its terms underflowed}
+     * (1e-15 in f32, whose kernel entries below 1e-25 are stored as 0; 1e-280 in f64)
+     *
+     * @param f32 whether the kernel is stored in f32
+     */
+    static double sumFloor(boolean f32) {
+        return f32 ? 1e-15 : 1e-280;
+    }
+
+    /**
+     * {@return L, the scalings' safe range [e^−L, e^L] as a logarithm: 23 in f32, 115 in f64}
+     *
+     * @param f32 whether the kernel is stored in f32
+     */
+    static double logRange(boolean f32) {
+        return f32 ? 23 : 115;
+    }
+
+    /**
      * Whether a solve with these options on this geometry runs kernel sweeps.
      *
      * @param geometry the costs
@@ -125,8 +144,8 @@ final class KernelLoop implements AutoCloseable {
         invEps = 1.0 / eps;
         this.a = a;
         this.b = b;
-        lo = f32 ? 1e-15 : 1e-280;
-        scaleMax = Math.exp(f32 ? 23 : 115);
+        lo = sumFloor(f32);
+        scaleMax = Math.exp(logRange(f32));
         arena = Arena.ofShared();
         k = arena.allocate((long) n * m * geometry.precision().bytes(), 64);
         ft = new double[n];
