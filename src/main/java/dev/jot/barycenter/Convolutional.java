@@ -13,9 +13,10 @@ import java.util.Objects;
  * {@code linspace(0, 1, rows)} × {@code linspace(0, 1, cols)}, as POT's {@code convolutional_barycenter2d(A, reg)}
  * at reg = ε. Each image is divided by its total (mass 1).
  *
- * <p>The result's barycenter is the image flattened row-major (rows × cols); its {@link FixedSupportResult#value()}
- * and {@link FixedSupportResult#values()} are NaN (not computed on a grid); the marginal errors are as for
- * {@link FixedSupport}.
+ * <p>The result's barycenter is the image flattened row-major (rows × cols). Its {@link FixedSupportResult#values()}
+ * are the dual values OT_ε(b, h_k) = &lt;h_k, F_k&gt; + &lt;b, G_k&gt; of the final potentials (no n × n costs are
+ * formed on a grid; at convergence the dual equals the primal value that {@link FixedSupport} reports, up to the
+ * marginal error times the costs' scale); the marginal errors are as for {@link FixedSupport}.
  *
  * <p>Thread-safe: the static methods may be called from any number of threads at once.
  */

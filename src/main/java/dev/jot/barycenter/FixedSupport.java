@@ -286,7 +286,7 @@ public final class FixedSupport {
                 iterations = it + 1;
             }
             // the final plans P_k = exp(f_k + g_k - C/eps): row sums and costs in one pass over a stored cost; on a
-            // grid the row sums from one more sweep, and no value
+            // grid the row sums from one more sweep, and the dual value (no costs are formed there)
             double[][] mass = new double[k][n], cost = new double[k][n];
             boolean stored = s instanceof Support;
             if (stored) {
@@ -327,7 +327,7 @@ public final class FixedSupport {
                 // KL(P | h x b) = sum P (f + g - C/eps - log h - log b) - sum P + |h| |b|; the column sums of P are b
                 kl += -c / eps - pm + barMass;
                 errors[p] = err;
-                values[p] = stored ? c + eps * kl : Double.NaN;
+                values[p] = stored ? c + eps * kl : dualValue(p, bar);
                 value += w[p] * values[p];
                 if (iterations == 0) {
                     errors[p] = Double.NaN;
@@ -342,6 +342,27 @@ public final class FixedSupport {
             }
             return new FixedSupportResult(bar, iterations, converged, value, values, errors, eps, debiased, options.precision(),
                     (System.nanoTime() - t0) / 1e6);
+        }
+
+        /**
+         * Problem p's dual value &lt;h, F&gt; + &lt;b, G&gt; with F = ε(f − log h), G = ε(g − log b): the plan is
+         * P = h_i b_j exp((F_i + G_j − C_ij)/ε), its columns sum to b (g was fitted last), so the dual's mass term
+         * −ε(Σ P − |h||b|) vanishes, and at convergence this equals the primal value (up to the marginal error
+         * times the costs' scale).
+         */
+        private double dualValue(int p, double[] bar) {
+            double v = 0;
+            for (int i = 0; i < n; i++) {
+                if (h[p][i] > 0) {
+                    v += h[p][i] * (f[p][i] - logH[p][i]);
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                if (bar[j] > 0) {
+                    v += bar[j] * (g[p][j] - logBar[j]);
+                }
+            }
+            return eps * v;
         }
 
         /** The largest row error of the plans (f, g) from the row log-sum-exps just computed. */

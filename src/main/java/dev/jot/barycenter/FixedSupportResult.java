@@ -53,7 +53,8 @@ public final class FixedSupportResult {
 
     /**
      * Σ_k w_k OT_ε(b, h_k) at the final plans: each term ⟨P_k, C⟩ + ε·KL(P_k‖h_k⊗b) (the generalised KL, with
-     * its mass terms), in JOT's convention.
+     * its mass terms), in JOT's convention; on a grid ({@link Convolutional}) each term is the dual value of the
+     * final potentials, which equals it at convergence.
      *
      * @return the weighted sum of the entropic transport costs
      */

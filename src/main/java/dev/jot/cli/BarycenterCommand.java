@@ -286,14 +286,14 @@ final class BarycenterCommand implements Callable<Integer> {
         }
         PrintWriter pw = spec.commandLine().getOut();
         if (output.json) {
-            pw.println(new Json().put("iterations", r.iterations()).put("converged", r.converged())
-                    .put("marginal_error", r.marginalError()).raw("marginal_errors", array(r.marginalErrors()))
+            pw.println(new Json().put("iterations", r.iterations()).put("converged", r.converged()).put("value", r.value())
+                    .raw("values", array(r.values())).put("marginal_error", r.marginalError()).raw("marginal_errors", array(r.marginalErrors()))
                     .put("rows", rows).put("cols", cols).put("k", k).put("epsilon", eps).put("debiased", r.debiased())
                     .put("precision", r.precision().toString()).put("out", out.toString()).put("time_ms", r.millis()).toString());
         } else {
             pw.println(String.format(Locale.ROOT, "%s barycenter of %d images on a %d x %d grid, epsilon = %s%n"
-                            + "  marginal error   %.3g%n  iterations       %d (%s)%n  written          %s",
-                    r.debiased() ? "debiased" : "entropic", k, rows, cols, Json.repr(eps), r.marginalError(), r.iterations(),
+                            + "  value            %.10g%n  marginal error   %.3g%n  iterations       %d (%s)%n  written          %s",
+                    r.debiased() ? "debiased" : "entropic", k, rows, cols, Json.repr(eps), r.value(), r.marginalError(), r.iterations(),
                     r.converged() ? "converged" : "not converged", out));
         }
         return 0;

@@ -15,13 +15,20 @@ import picocli.CommandLine.Command;
  * one line on stderr and exit code 2; a successful run exits with 0.
  */
 @Command(name = "jot", mixinStandardHelpOptions = true, versionProvider = Jot.Version.class,
-        description = "Optimal transport on the JVM: entropic (Sinkhorn) transport between point clouds or histograms.",
-        subcommands = {SolveCommand.class, DivergenceCommand.class, PairwiseCommand.class, EmdCommand.class, GwCommand.class,
-                ClosedFormCommands.Wasserstein1d.class, ClosedFormCommands.SlicedCommand.class, ClosedFormCommands.Gaussian.class,
-                BarycenterCommand.class, DemoCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
+        description = "Optimal transport on the JVM: entropic (Sinkhorn) transport between point clouds or histograms.")
 public final class Jot implements Runnable {
     /** Exit code for bad input. */
     public static final int BAD_INPUT = 2;
+
+    /**
+     * The subcommands, in the order of the usage message. picocli builds a command's model by reflection, about
+     * 10 ms a command in a fresh JVM, so a run builds only the one it names (all of them for the usage message,
+     * {@code help}, or a name that is not one of these).
+     */
+    private static final Class<?>[] SUBCOMMANDS = {SolveCommand.class, DivergenceCommand.class, PairwiseCommand.class,
+            EmdCommand.class, GwCommand.class, ClosedFormCommands.Wasserstein1d.class, ClosedFormCommands.SlicedCommand.class,
+            ClosedFormCommands.Gaussian.class, BarycenterCommand.class, DemoCommand.class, ExampleCommand.class,
+            CommandLine.HelpCommand.class};
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -56,6 +63,17 @@ public final class Jot implements Runnable {
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Jot());
+        Class<?> only = null;
+        for (Class<?> c : SUBCOMMANDS) {
+            if (args.length > 0 && c != CommandLine.HelpCommand.class && args[0].equals(c.getAnnotation(Command.class).name())) {
+                only = c;
+            }
+        }
+        for (Class<?> c : SUBCOMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -10,23 +10,25 @@ import java.util.Objects;
 
 /**
  * A materialised cost matrix, stored off-heap in both orientations (C and Cᵀ) so that sweeps over
- * rows and over columns both read memory contiguously. Memory: 2·n·m elements.
+ * rows and over columns both read memory contiguously. Cᵀ is made on the first request for a transposed
+ * tile (the log-domain column sweeps ask for it; the stored-kernel sweeps never do). Memory: n·m elements,
+ * 2·n·m once Cᵀ is made. Thread-safe.
  */
 public final class DenseGeometry implements Geometry {
     private final int n;
     private final int m;
     private final Precision precision;
     private final MemorySegment c;
-    private final MemorySegment ct;
+    /** Cᵀ, made from C on first use ({@link #transposed()}). */
+    private volatile MemorySegment ct;
     private final double maxCost;
     private final double minCost;
 
-    private DenseGeometry(int n, int m, Precision precision, MemorySegment c, MemorySegment ct, double min, double max) {
+    private DenseGeometry(int n, int m, Precision precision, MemorySegment c, double min, double max) {
         this.n = n;
         this.m = m;
         this.precision = precision;
         this.c = c.asReadOnly();
-        this.ct = ct.asReadOnly();
         this.minCost = min;
         this.maxCost = max;
     }
@@ -115,7 +117,7 @@ public final class DenseGeometry implements Geometry {
     private static final class Builder {
         final int n, m;
         final Precision p;
-        final MemorySegment c, ct;
+        final MemorySegment c;
         double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
         float[] rowF;
 
@@ -124,9 +126,7 @@ public final class DenseGeometry implements Geometry {
             this.m = m;
             this.p = p;
             long bytes = Math.multiplyExact((long) n * m, (long) p.bytes());
-            Arena arena = Arena.ofAuto();
-            c = arena.allocate(Math.max(bytes, 1), 64);
-            ct = arena.allocate(Math.max(bytes, 1), 64);
+            c = Arena.ofAuto().allocate(Math.max(bytes, 1), 64);
         }
 
         /** Stores row i of C (checked: finite, and within f32 range in f32). */
@@ -157,30 +157,8 @@ public final class DenseGeometry implements Geometry {
             }
         }
 
-        /** Fills Cᵀ from C in square blocks, so that both reads and writes stay in cache. */
-        private void transpose() {
-            final int bs = 64;
-            int size = p.bytes();
-            for (int i0 = 0; i0 < n; i0 += bs) {
-                for (int j0 = 0; j0 < m; j0 += bs) {
-                    int i1 = Math.min(n, i0 + bs), j1 = Math.min(m, j0 + bs);
-                    for (int i = i0; i < i1; i++) {
-                        for (int j = j0; j < j1; j++) {
-                            long from = ((long) i * m + j) * size, to = ((long) j * n + i) * size;
-                            if (size == 8) {
-                                ct.set(ValueLayout.JAVA_DOUBLE, to, c.get(ValueLayout.JAVA_DOUBLE, from));
-                            } else {
-                                ct.set(ValueLayout.JAVA_FLOAT, to, c.get(ValueLayout.JAVA_FLOAT, from));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
         DenseGeometry build() {
-            transpose();
-            return new DenseGeometry(n, m, p, c, ct, min, max);
+            return new DenseGeometry(n, m, p, c, min, max);
         }
     }
 
@@ -203,7 +181,39 @@ public final class DenseGeometry implements Geometry {
     public MemorySegment tile(boolean transposed, int r0, int rows, MemorySegment scratch) {
         int cols = transposed ? n : m;
         long bytes = (long) precision.bytes() * cols;
-        return (transposed ? ct : c).asSlice(r0 * bytes, rows * bytes);
+        return (transposed ? transposed() : c).asSlice(r0 * bytes, rows * bytes);
+    }
+
+    /** Cᵀ, made on the first call (in square blocks, so that both reads and writes stay in cache). */
+    private MemorySegment transposed() {
+        MemorySegment t = ct;
+        if (t != null) {
+            return t;
+        }
+        synchronized (this) {
+            if (ct == null) {
+                int size = precision.bytes();
+                MemorySegment out = Arena.ofAuto().allocate(Math.max((long) n * m * size, 1), 64);
+                final int bs = 64;
+                for (int i0 = 0; i0 < n; i0 += bs) {
+                    for (int j0 = 0; j0 < m; j0 += bs) {
+                        int i1 = Math.min(n, i0 + bs), j1 = Math.min(m, j0 + bs);
+                        for (int i = i0; i < i1; i++) {
+                            for (int j = j0; j < j1; j++) {
+                                long from = ((long) i * m + j) * size, to = ((long) j * n + i) * size;
+                                if (size == 8) {
+                                    out.set(ValueLayout.JAVA_DOUBLE, to, c.get(ValueLayout.JAVA_DOUBLE, from));
+                                } else {
+                                    out.set(ValueLayout.JAVA_FLOAT, to, c.get(ValueLayout.JAVA_FLOAT, from));
+                                }
+                            }
+                        }
+                    }
+                }
+                ct = out.asReadOnly();
+            }
+            return ct;
+        }
     }
 
     @Override

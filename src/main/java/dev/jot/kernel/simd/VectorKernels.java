@@ -592,6 +592,11 @@ public final class VectorKernels implements SinkhornKernels {
     private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class,
             jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, DS.vectorBitSize() / 2)));
 
+    // The stored-kernel kernels below keep each hot loop in a small method of its own, called once per row (or per
+    // block of four rows): in a fresh JVM, C2 then compiles each loop once, early and quickly, from calls that
+    // each run it whole, instead of compiling a large method several times (on-stack replacements at each of its
+    // loops, then the method itself) while the caller runs it some fifty times slower than compiled.
+
     @Override
     public void gibbsTileF32(MemorySegment cost, int rows, int cols, double[] rowH, int rowOffset, double[] colH, double invEps,
                              MemorySegment out) {
@@ -599,24 +604,28 @@ public final class VectorKernels implements SinkhornKernels {
             SinkhornKernels.super.gibbsTileF32(cost, rows, cols, rowH, rowOffset, colH, invEps, out);
             return;
         }
-        final DoubleVector negInv = DoubleVector.broadcast(DS, -invEps), low = DoubleVector.broadcast(DS, -57.5);
-        final int bound = DS.loopBound(cols);
         for (int r = 0; r < rows; r++) {
-            final long base = (long) r * cols * Float.BYTES;
-            final double h = rowH[rowOffset + r];
-            final DoubleVector hv = DoubleVector.broadcast(DS, h);
-            for (int j = 0; j < bound; j += DL) {
-                long at = base + (long) j * Float.BYTES;
-                DoubleVector c = (DoubleVector) FloatVector.fromMemorySegment(FH, cost, at, ORDER).convertShape(VectorOperators.F2D, DS, 0);
-                DoubleVector z = c.fma(negInv, hv.add(DoubleVector.fromArray(DS, colH, j)));
-                DoubleVector e = VectorMath.exp(z).blend(0.0, z.compare(VectorOperators.LT, low));
-                ((FloatVector) e.convertShape(VectorOperators.D2F, FH, 0)).intoMemorySegment(out, at, ORDER);
-            }
-            for (int j = bound; j < cols; j++) {
-                long at = base + (long) j * Float.BYTES;
-                double z = h + colH[j] - invEps * cost.get(F32, at);
-                out.set(F32, at, z < -57.5 ? 0f : (float) Math.exp(z));
-            }
+            gibbsRowF32(cost, (long) r * cols * Float.BYTES, cols, rowH[rowOffset + r], colH, invEps, out);
+        }
+    }
+
+    /** One row of {@link #gibbsTileF32}: the row at byte offset {@code base}, with row term h. */
+    private static void gibbsRowF32(MemorySegment cost, long base, int cols, double h, double[] colH, double invEps,
+                                    MemorySegment out) {
+        final DoubleVector negInv = DoubleVector.broadcast(DS, -invEps), low = DoubleVector.broadcast(DS, -57.5);
+        final DoubleVector hv = DoubleVector.broadcast(DS, h);
+        final int bound = DS.loopBound(cols);
+        for (int j = 0; j < bound; j += DL) {
+            long at = base + (long) j * Float.BYTES;
+            DoubleVector c = (DoubleVector) FloatVector.fromMemorySegment(FH, cost, at, ORDER).convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector z = c.fma(negInv, hv.add(DoubleVector.fromArray(DS, colH, j)));
+            DoubleVector e = VectorMath.exp(z).blend(0.0, z.compare(VectorOperators.LT, low));
+            ((FloatVector) e.convertShape(VectorOperators.D2F, FH, 0)).intoMemorySegment(out, at, ORDER);
+        }
+        for (int j = bound; j < cols; j++) {
+            long at = base + (long) j * Float.BYTES;
+            double z = h + colH[j] - invEps * cost.get(F32, at);
+            out.set(F32, at, z < -57.5 ? 0f : (float) Math.exp(z));
         }
     }
 
@@ -630,67 +639,34 @@ public final class VectorKernels implements SinkhornKernels {
         // q − 1's axpys (re-reading its rows from cache), so that the two overlap. Each t_j gets its terms in
         // the same order as block by block.
         float[] cb = new float[4];
+        float[] sum = new float[4];
         long p0 = 0;
         for (int q = 0; q <= blocks; q++) {
             final boolean dot = q < blocks, axpy = q > 0;
-            final long b0 = (long) q * 4 * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
-            final long p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
-            final FloatVector c0 = FloatVector.broadcast(FS, cb[0]), c1 = FloatVector.broadcast(FS, cb[1]),
-                    c2 = FloatVector.broadcast(FS, cb[2]), c3 = FloatVector.broadcast(FS, cb[3]);
-            FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
+            final long b0 = (long) q * 4 * rowBytes;
             if (dot && axpy) {
-                for (int j = 0; j < bound; j += FL) {
-                    long at = (long) j * Float.BYTES;
-                    FloatVector wv = FloatVector.fromArray(FS, w, j);
-                    s0 = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(wv, s0);
-                    s1 = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(wv, s1);
-                    s2 = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(wv, s2);
-                    s3 = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(wv, s3);
-                    FloatVector tv = FloatVector.fromArray(FS, t, j);
-                    tv = FloatVector.fromMemorySegment(FS, k, p0 + at, ORDER).fma(c0, tv);
-                    tv = FloatVector.fromMemorySegment(FS, k, p1 + at, ORDER).fma(c1, tv);
-                    tv = FloatVector.fromMemorySegment(FS, k, p2 + at, ORDER).fma(c2, tv);
-                    tv = FloatVector.fromMemorySegment(FS, k, p3 + at, ORDER).fma(c3, tv);
-                    tv.intoArray(t, j);
-                }
+                dot4Axpy4F32(k, b0, p0, rowBytes, bound, w, t, cb, sum);
             } else if (dot) {
-                for (int j = 0; j < bound; j += FL) {
-                    long at = (long) j * Float.BYTES;
-                    FloatVector wv = FloatVector.fromArray(FS, w, j);
-                    s0 = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(wv, s0);
-                    s1 = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(wv, s1);
-                    s2 = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(wv, s2);
-                    s3 = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(wv, s3);
-                }
+                dot4F32(k, b0, rowBytes, bound, w, sum);
             } else if (axpy) {
-                for (int j = 0; j < bound; j += FL) {
-                    long at = (long) j * Float.BYTES;
-                    FloatVector tv = FloatVector.fromArray(FS, t, j);
-                    tv = FloatVector.fromMemorySegment(FS, k, p0 + at, ORDER).fma(c0, tv);
-                    tv = FloatVector.fromMemorySegment(FS, k, p1 + at, ORDER).fma(c1, tv);
-                    tv = FloatVector.fromMemorySegment(FS, k, p2 + at, ORDER).fma(c2, tv);
-                    tv = FloatVector.fromMemorySegment(FS, k, p3 + at, ORDER).fma(c3, tv);
-                    tv.intoArray(t, j);
-                }
+                axpy4F32(k, p0, rowBytes, bound, t, cb);
             }
             if (axpy) {
                 // the previous block's tail columns
                 for (int j = bound; j < cols; j++) {
                     long at = (long) j * Float.BYTES;
                     t[j] += cb[0] * k.get(F32, p0 + at);
-                    t[j] += cb[1] * k.get(F32, p1 + at);
-                    t[j] += cb[2] * k.get(F32, p2 + at);
-                    t[j] += cb[3] * k.get(F32, p3 + at);
+                    t[j] += cb[1] * k.get(F32, p0 + rowBytes + at);
+                    t[j] += cb[2] * k.get(F32, p0 + 2 * rowBytes + at);
+                    t[j] += cb[3] * k.get(F32, p0 + 3 * rowBytes + at);
                 }
             }
             if (dot) {
-                // lanes added in order (reduceLanes' order differs between compilation modes)
-                float[] sum = {(float) VectorMath.sum(s0), (float) VectorMath.sum(s1), (float) VectorMath.sum(s2), (float) VectorMath.sum(s3)};
-                long[] base = {b0, b1, b2, b3};
                 int r = 4 * q;
                 for (int e = 0; e < 4; e++) {
+                    long base = b0 + e * rowBytes;
                     for (int j = bound; j < cols; j++) {
-                        sum[e] += k.get(F32, base[e] + (long) j * Float.BYTES) * w[j];
+                        sum[e] += k.get(F32, base + (long) j * Float.BYTES) * w[j];
                     }
                     s[sOffset + r + e] = sum[e];
                     float ce = sum[e] > 0 ? (float) (a[sOffset + r + e] / sum[e]) : 0f;
@@ -699,29 +675,98 @@ public final class VectorKernels implements SinkhornKernels {
                 p0 = b0;
             }
         }
-        int r = 4 * blocks;
-        for (; r < rows; r++) {
-            final long base = r * rowBytes;
-            FloatVector acc = FloatVector.zero(FS);
-            for (int j = 0; j < bound; j += FL) {
-                acc = FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(FloatVector.fromArray(FS, w, j), acc);
-            }
-            float sum = (float) VectorMath.sum(acc);
-            for (int j = bound; j < cols; j++) {
-                sum += k.get(F32, base + (long) j * Float.BYTES) * w[j];
-            }
-            s[sOffset + r] = sum;
-            float c = sum > 0 ? (float) (a[sOffset + r] / sum) : 0f;
-            if (c == 0 || !Float.isFinite(c)) {
-                continue;
-            }
-            final FloatVector cv = FloatVector.broadcast(FS, c);
-            for (int j = 0; j < bound; j += FL) {
-                FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(cv, FloatVector.fromArray(FS, t, j)).intoArray(t, j);
-            }
-            for (int j = bound; j < cols; j++) {
-                t[j] += c * k.get(F32, base + (long) j * Float.BYTES);
-            }
+        for (int r = 4 * blocks; r < rows; r++) {
+            rowStep1F32(k, r * rowBytes, cols, bound, w, a, s, sOffset + r, t);
+        }
+    }
+
+    /**
+     * The dot products of the four rows at byte offset b0 with w (vector part; lanes added in order, as
+     * reduceLanes' order differs between compilation modes) into sum, fused with the axpys t += cb[e]·(row e at p0).
+     */
+    private static void dot4Axpy4F32(MemorySegment k, long b0, long p0, long rowBytes, int bound, float[] w, float[] t,
+                                     float[] cb, float[] sum) {
+        final long b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        final long p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+        final FloatVector c0 = FloatVector.broadcast(FS, cb[0]), c1 = FloatVector.broadcast(FS, cb[1]),
+                c2 = FloatVector.broadcast(FS, cb[2]), c3 = FloatVector.broadcast(FS, cb[3]);
+        FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
+        for (int j = 0; j < bound; j += FL) {
+            long at = (long) j * Float.BYTES;
+            FloatVector wv = FloatVector.fromArray(FS, w, j);
+            s0 = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(wv, s0);
+            s1 = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(wv, s1);
+            s2 = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(wv, s2);
+            s3 = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(wv, s3);
+            FloatVector tv = FloatVector.fromArray(FS, t, j);
+            tv = FloatVector.fromMemorySegment(FS, k, p0 + at, ORDER).fma(c0, tv);
+            tv = FloatVector.fromMemorySegment(FS, k, p1 + at, ORDER).fma(c1, tv);
+            tv = FloatVector.fromMemorySegment(FS, k, p2 + at, ORDER).fma(c2, tv);
+            tv = FloatVector.fromMemorySegment(FS, k, p3 + at, ORDER).fma(c3, tv);
+            tv.intoArray(t, j);
+        }
+        sum[0] = (float) VectorMath.sum(s0);
+        sum[1] = (float) VectorMath.sum(s1);
+        sum[2] = (float) VectorMath.sum(s2);
+        sum[3] = (float) VectorMath.sum(s3);
+    }
+
+    /** {@link #dot4Axpy4F32} without the axpys (the first block). */
+    private static void dot4F32(MemorySegment k, long b0, long rowBytes, int bound, float[] w, float[] sum) {
+        final long b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
+        for (int j = 0; j < bound; j += FL) {
+            long at = (long) j * Float.BYTES;
+            FloatVector wv = FloatVector.fromArray(FS, w, j);
+            s0 = FloatVector.fromMemorySegment(FS, k, b0 + at, ORDER).fma(wv, s0);
+            s1 = FloatVector.fromMemorySegment(FS, k, b1 + at, ORDER).fma(wv, s1);
+            s2 = FloatVector.fromMemorySegment(FS, k, b2 + at, ORDER).fma(wv, s2);
+            s3 = FloatVector.fromMemorySegment(FS, k, b3 + at, ORDER).fma(wv, s3);
+        }
+        sum[0] = (float) VectorMath.sum(s0);
+        sum[1] = (float) VectorMath.sum(s1);
+        sum[2] = (float) VectorMath.sum(s2);
+        sum[3] = (float) VectorMath.sum(s3);
+    }
+
+    /** {@link #dot4Axpy4F32}'s axpys alone (the last block's), vector part. */
+    private static void axpy4F32(MemorySegment k, long p0, long rowBytes, int bound, float[] t, float[] cb) {
+        final long p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+        final FloatVector c0 = FloatVector.broadcast(FS, cb[0]), c1 = FloatVector.broadcast(FS, cb[1]),
+                c2 = FloatVector.broadcast(FS, cb[2]), c3 = FloatVector.broadcast(FS, cb[3]);
+        for (int j = 0; j < bound; j += FL) {
+            long at = (long) j * Float.BYTES;
+            FloatVector tv = FloatVector.fromArray(FS, t, j);
+            tv = FloatVector.fromMemorySegment(FS, k, p0 + at, ORDER).fma(c0, tv);
+            tv = FloatVector.fromMemorySegment(FS, k, p1 + at, ORDER).fma(c1, tv);
+            tv = FloatVector.fromMemorySegment(FS, k, p2 + at, ORDER).fma(c2, tv);
+            tv = FloatVector.fromMemorySegment(FS, k, p3 + at, ORDER).fma(c3, tv);
+            tv.intoArray(t, j);
+        }
+    }
+
+    /** One remainder row of {@link #kernelRowStepF32} (at byte offset base; its index in a and s is {@code i}). */
+    private static void rowStep1F32(MemorySegment k, long base, int cols, int bound, float[] w, double[] a, double[] s, int i,
+                                    float[] t) {
+        FloatVector acc = FloatVector.zero(FS);
+        for (int j = 0; j < bound; j += FL) {
+            acc = FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(FloatVector.fromArray(FS, w, j), acc);
+        }
+        float sum = (float) VectorMath.sum(acc);
+        for (int j = bound; j < cols; j++) {
+            sum += k.get(F32, base + (long) j * Float.BYTES) * w[j];
+        }
+        s[i] = sum;
+        float c = sum > 0 ? (float) (a[i] / sum) : 0f;
+        if (c == 0 || !Float.isFinite(c)) {
+            return;
+        }
+        final FloatVector cv = FloatVector.broadcast(FS, c);
+        for (int j = 0; j < bound; j += FL) {
+            FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(cv, FloatVector.fromArray(FS, t, j)).intoArray(t, j);
+        }
+        for (int j = bound; j < cols; j++) {
+            t[j] += c * k.get(F32, base + (long) j * Float.BYTES);
         }
     }
 
@@ -1020,28 +1065,31 @@ public final class VectorKernels implements SinkhornKernels {
             SinkhornKernels.super.kernelResultStepF32(k, cost, rows, cols, w, c, out, costOffset, t);
             return;
         }
-        final int bound = DS.loopBound(cols);
         for (int r = 0; r < rows; r++) {
-            final long base = (long) r * cols * Float.BYTES;
-            final double cr = c[costOffset + r];
-            final DoubleVector cv = DoubleVector.broadcast(DS, cr);
-            DoubleVector acc = DoubleVector.zero(DS);
-            for (int j = 0; j < bound; j += DL) {
-                long at = base + (long) j * Float.BYTES;
-                DoubleVector kv = (DoubleVector) FloatVector.fromMemorySegment(FH, k, at, ORDER).convertShape(VectorOperators.F2D, DS, 0);
-                DoubleVector cc = (DoubleVector) FloatVector.fromMemorySegment(FH, cost, at, ORDER).convertShape(VectorOperators.F2D, DS, 0);
-                acc = kv.mul(DoubleVector.fromArray(DS, w, j)).fma(cc, acc);
-                kv.fma(cv, DoubleVector.fromArray(DS, t, j)).intoArray(t, j);
-            }
-            double sum = VectorMath.sum(acc);
-            for (int j = bound; j < cols; j++) {
-                long at = base + (long) j * Float.BYTES;
-                double kv = k.get(F32, at);
-                sum += kv * w[j] * cost.get(F32, at);
-                t[j] += cr * kv;
-            }
-            out[costOffset + r] = sum;
+            out[costOffset + r] = resultRowF32(k, cost, (long) r * cols * Float.BYTES, cols, w, c[costOffset + r], t);
         }
+    }
+
+    /** One row of {@link #kernelResultStepF32} (at byte offset base, with row factor cr): its cost; t added to. */
+    private static double resultRowF32(MemorySegment k, MemorySegment cost, long base, int cols, double[] w, double cr, double[] t) {
+        final int bound = DS.loopBound(cols);
+        final DoubleVector cv = DoubleVector.broadcast(DS, cr);
+        DoubleVector acc = DoubleVector.zero(DS);
+        for (int j = 0; j < bound; j += DL) {
+            long at = base + (long) j * Float.BYTES;
+            DoubleVector kv = (DoubleVector) FloatVector.fromMemorySegment(FH, k, at, ORDER).convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector cc = (DoubleVector) FloatVector.fromMemorySegment(FH, cost, at, ORDER).convertShape(VectorOperators.F2D, DS, 0);
+            acc = kv.mul(DoubleVector.fromArray(DS, w, j)).fma(cc, acc);
+            kv.fma(cv, DoubleVector.fromArray(DS, t, j)).intoArray(t, j);
+        }
+        double sum = VectorMath.sum(acc);
+        for (int j = bound; j < cols; j++) {
+            long at = base + (long) j * Float.BYTES;
+            double kv = k.get(F32, at);
+            sum += kv * w[j] * cost.get(F32, at);
+            t[j] += cr * kv;
+        }
+        return sum;
     }
 
     @Override
