@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * command; {@code jot demo}'s {@code --precision} defaults to f64 and stays in that command.
  */
 final class SolverOptions {
-    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "1000",
+    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "" + SinkhornOptions.DEFAULT_MAX_ITERATIONS,
             description = "iteration limit (of each solve); default: ${DEFAULT-VALUE}")
     int maxIter;
 

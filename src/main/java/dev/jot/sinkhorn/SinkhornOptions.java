@@ -8,10 +8,17 @@ import java.util.Objects;
 /**
  * Options of an entropic solve (balanced by default; unbalanced with {@link #withRho}). Immutable: every {@code with…} method returns a copy.
  *
- * <p>Defaults: at most 1000 iterations, tolerance 1e-6 on the L1 marginal error ‖P·1 − a‖₁ checked
+ * <p>Defaults: at most {@value #DEFAULT_MAX_ITERATIONS} iterations, tolerance 1e-6 on the L1 marginal error ‖P·1 − a‖₁ checked
  * every iteration, f32 kernels, all available processors, the kernels chosen at start-up.
  */
 public final class SinkhornOptions {
+    /**
+     * The default iteration limit. A solve stops on the tolerance long before it in the common cases; it is there
+     * for small ε (at ε = 0.002 on 2000 uniform points in the unit square, 1068 iterations reach 1e-6) and slowly
+     * converging unbalanced problems, and a solve that reaches it says so ({@code converged} false, and why).
+     */
+    public static final int DEFAULT_MAX_ITERATIONS = 10_000;
+
     private final double epsilon;
     private final int maxIterations;
     private final double tolerance;
@@ -56,7 +63,7 @@ public final class SinkhornOptions {
      * @throws IllegalArgumentException if ε is not positive and finite
      */
     public static SinkhornOptions epsilon(double epsilon) {
-        return new SinkhornOptions(checkEpsilon(epsilon), 1000, 1e-6, 1, Precision.F32,
+        return new SinkhornOptions(checkEpsilon(epsilon), DEFAULT_MAX_ITERATIONS, 1e-6, 1, Precision.F32,
                 Runtime.getRuntime().availableProcessors(), null, null, 0, null, "auto",
                 Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
     }
