@@ -263,6 +263,29 @@ class UnbalancedKernelTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"f64", "f32"})
+    void costsFarBelowZeroWhereTheDampingFactorAloneOverflows(String precision) {
+        // C − 12 at ε = 0.05: f~/ε is about −240, so exp((τ − 1)·f~/ε) = e^120 overflows f32 on its own (and the
+        // plan's mass is about e^{12/(ε + ρ_a + ρ_b)} = e^48); the damped scaling's logarithm stays finite (in f32 one
+        // iteration goes to the log domain on the way)
+        Precision p = Precision.parse(precision);
+        Random rnd = new Random(51);
+        int n = 70, m = 60;
+        double[][] c = new double[n][m];
+        for (double[] row : c) {
+            for (int j = 0; j < m; j++) {
+                row[j] = rnd.nextDouble() - 12;
+            }
+        }
+        double[] a = weights(rnd, n, 1), b = weights(rnd, m, 2);
+        SinkhornOptions o = options(p, 0.05).withRho(0.05, 0.15);
+        SinkhornResult log = Sinkhorn.solve(matrix(c), Weights.of(a), Weights.of(b), o);
+        SinkhornResult kernel = Sinkhorn.solve(matrix(c), Weights.of(a), Weights.of(b), o.withSweeps("kernel"));
+        assertSameAnswer(log, kernel, p, p + " costs near -12");
+        assertTrue(kernel.converged() && kernel.mass() > 1e20, kernel.status() + ", mass " + kernel.mass());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"f64", "f32"})
     void theBitsDoNotDependOnTheThreadCount(String precision) {
         Precision p = Precision.parse(precision);
         Random rnd = new Random(46);
