@@ -98,6 +98,16 @@ final class KernelLoop implements AutoCloseable {
     private final double[] logU;
     private final double[] logV;
     private final double[] logUNext;
+    private final double[] logVNext;
+    /** Unbalanced: the next scalings, and scratch for the scaling steps' per-entry outputs. */
+    private final double[] uNext;
+    private final double[] vNext;
+    private final double[] stepProd;
+    private final double[] stepLow;
+    private final double[] stepHigh;
+    private final double[] stepLogLow;
+    private final double[] stepLogHigh;
+    private final double[] stepChange;
     private int absorptions;
     private int fallbacks;
     /** Whether the last {@link #run} stopped on the tolerance in the kernel (s is then the row sums at its state). */
@@ -205,6 +215,31 @@ final class KernelLoop implements AutoCloseable {
         logU = damped ? new double[n] : null;
         logV = damped ? new double[m] : null;
         logUNext = damped ? new double[n] : null;
+        logVNext = damped ? new double[m] : null;
+        uNext = damped ? new double[n] : null;
+        vNext = damped ? new double[m] : null;
+        int wide = Math.max(n, m);
+        stepProd = damped ? new double[wide] : null;
+        stepLow = damped ? new double[wide] : null;
+        stepHigh = damped ? new double[wide] : null;
+        stepLogLow = damped ? new double[wide] : null;
+        stepLogHigh = damped ? new double[wide] : null;
+        stepChange = damped ? new double[wide] : null;
+    }
+
+    /**
+     * One side's damped scalings from its sums, by {@link SinkhornKernels#dampedScalingStepF64} over one row of
+     * {@code len} entries: x_k = shift + logD_k − τ·log sum_k (τ = 1: x = log(1/sum), next = 1/sum) into
+     * {@code logNext}, exp(x) into {@code next}, and, with {@code change}, |x_k − logOld_k| where w_k &gt; 0 into
+     * {@link #stepChange}.
+     */
+    private void dampedStep(double[] sums, double[] w, double[] logOld, double[] logNext, double[] next, int len, double shift,
+                            double[] logD, double tau, boolean change) {
+        if (change) {
+            Arrays.fill(stepChange, 0, len, 0);
+        }
+        kernels.dampedScalingStepF64(sums, w, logOld, logNext, next, stepProd, 1, len, new double[]{shift}, logD, tau, stepLow,
+                stepHigh, stepLogLow, stepLogHigh, change ? stepChange : null);
     }
 
     private static double[] logs(double[] w) {
@@ -449,15 +484,12 @@ final class KernelLoop implements AutoCloseable {
                 rowsOk = s[i] > lo && s[i] < Double.POSITIVE_INFINITY;
             }
             if (rowsOk) {
-                for (int i = 0; i < n; i++) {
-                    logUNext[i] = tauA == 1 ? Math.log(1 / s[i]) : SinkhornKernels.dampedLog(logDRow[i], tauA, s[i]);
-                }
-                if (done > 0 && tol > 0 && done % checkEvery == 0) {
+                boolean check = done > 0 && tol > 0 && done % checkEvery == 0;
+                dampedStep(s, a, logU, logUNext, uNext, n, 0, logDRow, tauA, check);
+                if (check) {
                     double change = 0;
                     for (int i = 0; i < n; i++) {
-                        if (a[i] > 0) {
-                            change = Math.max(change, Math.abs(logUNext[i] - logU[i]));
-                        }
+                        change = Math.max(change, stepChange[i]);
                     }
                     if (change <= tol) {
                         converged = true;
@@ -508,20 +540,26 @@ final class KernelLoop implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 double x = logUNext[i] + shift;
                 logU[i] = x;
-                u[i] = tauA == 1 && shift == 0 ? 1 / s[i] : Math.exp(x);
+                u[i] = shift == 0 ? uNext[i] : Math.exp(x);
                 outside |= x > range || x < -range;
             }
-            for (int j = 0; j < m; j++) {
-                double x;
-                if (tauB == 1 && shift == 0) {
-                    v[j] = 1 / colSum[j];
-                    x = Math.log(v[j]);
-                } else {
-                    x = SinkhornKernels.dampedLog(logDCol[j], tauB, colSum[j]) - tauB * shift;
+            if (tauB == 1 && shift != 0) {
+                // a hard column side after a translation: v = 1/(t·e^{λ/ε})
+                for (int j = 0; j < m; j++) {
+                    double x = -(Math.log(colSum[j]) + shift);
+                    logV[j] = x;
                     v[j] = Math.exp(x);
+                    outside |= x > range || x < -range;
                 }
-                logV[j] = x;
-                outside |= x > range || x < -range;
+            } else {
+                // v' = exp((τ_b − 1)·g~/ε − τ_b·(log t + λ/ε)) (τ_b = 1 and no translation: the balanced 1/t)
+                dampedStep(colSum, b, logV, logVNext, vNext, m, -tauB * shift, logDCol, tauB, false);
+                for (int j = 0; j < m; j++) {
+                    double x = logVNext[j];
+                    logV[j] = x;
+                    v[j] = vNext[j];
+                    outside |= x > range || x < -range;
+                }
             }
             done++;
             fresh = false;
