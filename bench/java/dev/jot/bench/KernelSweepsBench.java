@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (uniform points in the unit cube, d = 3, |x-y|^2, ε = 0.01, uniform weights), with log-domain or
  * stored-kernel sweeps. The time per iteration is the difference between two iteration counts divided by
  * their difference (bench/kernel_peers.py does that and runs POT beside it); the set-up (the kernel's
- * build, the final log-domain sweeps) is the time at the smaller count less that many iterations.
+ * build, the final log-domain sweeps) is the time at the smaller count less that many iterations. {@code rho}
+ * (default {@code inf}, balanced) makes it an unbalanced solve with ρ_a = ρ_b = ρ (the damped updates).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -51,6 +52,10 @@ public class KernelSweepsBench {
     @Param({"1"})
     int threads;
 
+    /** ρ for both marginals; {@code inf} is the balanced solve. */
+    @Param({"inf"})
+    String rho;
+
     private DenseGeometry geometry;
     private SinkhornOptions options;
 
@@ -65,7 +70,7 @@ public class KernelSweepsBench {
         Precision p = Precision.parse(precision);
         geometry = DenseGeometry.of(Points.of(n, 3, xs), Points.of(n, 3, ys), CostFunction.SQUARED_EUCLIDEAN, p);
         options = SinkhornOptions.epsilon(0.01).withPrecision(p).withTolerance(0).withMaxIterations(iterations)
-                .withThreads(threads).withSweeps(sweeps);
+                .withThreads(threads).withSweeps(sweeps).withRho(Double.parseDouble(rho.replace("inf", "Infinity")));
     }
 
     @Benchmark

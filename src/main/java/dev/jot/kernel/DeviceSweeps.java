@@ -8,7 +8,9 @@ package dev.jot.kernel;
  * errors it reads back, which problems go on. Potentials start at 0.
  *
  * <p>The updates are those of the CPU solver: f_i = −ε·log Σ_j b_j·exp((g_j − C_ij)/ε), then
- * g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε). {@code active[p]} says which problems a call touches.
+ * g_j = −ε·log Σ_i a_i·exp((f_i − C_ij)/ε); for an unbalanced problem ({@link #setDamping}) each is damped,
+ * f_i = −τ_a·ε·log Σ_j …, g_j = −τ_b·ε·log Σ_i … with τ = ρ/(ρ + ε). {@code active[p]} says which problems a call
+ * touches.
  *
  * <p>Implementations are made by {@link Accelerators#open}; not thread-safe; close them.
  */
@@ -29,9 +31,22 @@ public interface DeviceSweeps extends AutoCloseable {
     void setEpsilon(int problem, double epsilon);
 
     /**
+     * Sets problem p's damping of the f and g updates (taking effect at the next sweep): τ_a and τ_b in (0, 1],
+     * τ = ρ/(ρ + ε) for a finite ρ at the problem's current ε, 1 for a hard constraint (the default: balanced).
+     * A problem with either below 1 is unbalanced: its {@link #rowUpdate} errors are the potentials' change.
+     *
+     * @param problem the problem's index, 0 ≤ problem &lt; B
+     * @param tauA the damping of the f update
+     * @param tauB the damping of the g update
+     * @throws IllegalArgumentException if a damping is not in (0, 1]
+     */
+    void setDamping(int problem, double tauA, double tauB);
+
+    /**
      * The f update into a second buffer (the current f is kept until {@link #commitRows}). With
-     * {@code errors != null}, errors[p] = ‖P·1 − a‖₁ of the current state (f, g) for each active problem
-     * (NaN if the new f is not finite); reading them waits for the device.
+     * {@code errors != null}, errors[p] = ‖P·1 − a‖₁ of the current state (f, g) for each active problem, or for an
+     * unbalanced one the potentials' change max_i |f'_i − f_i|/ε over the rows of positive weight (the CPU
+     * solver's stopping quantities; NaN if the new f is not finite); reading them waits for the device.
      *
      * @param active which problems to update, one flag per problem
      * @param errors null, or an array of B that receives the active problems' marginal errors

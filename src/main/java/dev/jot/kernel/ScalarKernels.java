@@ -305,6 +305,48 @@ public final class ScalarKernels implements SinkhornKernels {
     }
 
     @Override
+    public void kernelRowStepDampedF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] logD, double tau,
+                                       double[] s, int sOffset, float[] t) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            float sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += k.getAtIndex(F32, base + j) * w[j];
+            }
+            s[sOffset + r] = sum;
+            double ar = a[sOffset + r];
+            float c = sum > 0 && ar > 0 ? (float) (ar * SinkhornKernels.dampedScaling(logD[sOffset + r], tau, sum)) : 0f;
+            if (c == 0) {
+                continue;
+            }
+            for (int j = 0; j < cols; j++) {
+                t[j] += c * k.getAtIndex(F32, base + j);
+            }
+        }
+    }
+
+    @Override
+    public void kernelRowStepDampedF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] logD, double tau,
+                                       double[] s, int sOffset, double[] t) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * cols;
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += k.getAtIndex(F64, base + j) * w[j];
+            }
+            s[sOffset + r] = sum;
+            double ar = a[sOffset + r];
+            double c = sum > 0 && ar > 0 ? ar * SinkhornKernels.dampedScaling(logD[sOffset + r], tau, sum) : 0;
+            if (c == 0) {
+                continue;
+            }
+            for (int j = 0; j < cols; j++) {
+                t[j] += c * k.getAtIndex(F64, base + j);
+            }
+        }
+    }
+
+    @Override
     public void batchProductF32(MemorySegment k, int cols, int r0, int rows, float[] x, int width, float[] out) {
         double[] acc = new double[width];
         for (int r = r0; r < r0 + rows; r++) {
@@ -370,6 +412,67 @@ public final class ScalarKernels implements SinkhornKernels {
                     err[p] += Math.abs(w[o + p] * (old[o + p] * sum - 1));
                 }
                 double x = 1 / sum;
+                next[o + p] = x;
+                prod[o + p] = w[o + p] * x;
+            }
+        }
+    }
+
+    @Override
+    public void dampedScalingStepF32(float[] sums, float[] w, double[] logOld, double[] logNext, float[] next, float[] prod,
+                                     int rows, int width, double[] logD, double[] logE, double tau, float[] low, float[] high,
+                                     double[] logLow, double[] logHigh, double[] change) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            for (int p = 0; p < width; p++) {
+                float sum = sums[o + p];
+                low[p] = Math.min(low[p], sum);
+                high[p] = Math.max(high[p], sum);
+                float x;
+                double lg;
+                if (tau == 1) {
+                    x = 1f / sum;
+                    lg = Math.log(x);
+                } else {
+                    lg = SinkhornKernels.dampedLog(logD[r] + logE[p], tau, sum);
+                    x = (float) Math.exp(lg);
+                }
+                if (change != null && w[o + p] > 0) {
+                    change[p] = Math.max(change[p], Math.abs(lg - logOld[o + p]));
+                }
+                logLow[p] = Math.min(logLow[p], lg);
+                logHigh[p] = Math.max(logHigh[p], lg);
+                logNext[o + p] = lg;
+                next[o + p] = x;
+                prod[o + p] = w[o + p] * x;
+            }
+        }
+    }
+
+    @Override
+    public void dampedScalingStepF64(double[] sums, double[] w, double[] logOld, double[] logNext, double[] next, double[] prod,
+                                     int rows, int width, double[] logD, double[] logE, double tau, double[] low, double[] high,
+                                     double[] logLow, double[] logHigh, double[] change) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            for (int p = 0; p < width; p++) {
+                double sum = sums[o + p];
+                low[p] = Math.min(low[p], sum);
+                high[p] = Math.max(high[p], sum);
+                double x, lg;
+                if (tau == 1) {
+                    x = 1 / sum;
+                    lg = Math.log(x);
+                } else {
+                    lg = SinkhornKernels.dampedLog(logD[r] + logE[p], tau, sum);
+                    x = Math.exp(lg);
+                }
+                if (change != null && w[o + p] > 0) {
+                    change[p] = Math.max(change[p], Math.abs(lg - logOld[o + p]));
+                }
+                logLow[p] = Math.min(logLow[p], lg);
+                logHigh[p] = Math.max(logHigh[p], lg);
+                logNext[o + p] = lg;
                 next[o + p] = x;
                 prod[o + p] = w[o + p] * x;
             }

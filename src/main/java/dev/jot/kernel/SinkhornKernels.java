@@ -323,6 +323,72 @@ public interface SinkhornKernels {
      */
     void kernelRowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] s, int sOffset, double[] t);
 
+    /**
+     * The damped (unbalanced) form of {@link #kernelRowStepF32}: the same row sums s_r = Σ_j K_rj·w_j, and the
+     * column sums t_j += c_r·K_rj with c_r = a_r·u'_r, u'_r = {@link #dampedScaling dampedScaling}(logD_r, τ, s_r)
+     * = exp(logD_r − τ·log s_r), the next row scaling of the update f' = τ·(f~ − ε·log s) damped by τ = ρ/(ρ + ε)
+     * (logD_r = (τ − 1)·f~_r/ε, fixed between kernel builds), computed in f64 and rounded to f32. c_r is 0 when
+     * a_r or s_r is not positive; a c_r that overflows f32 is used as it is (+∞), so that the column sums become
+     * infinite or NaN and the caller's range test sees it (the balanced step sets such a coefficient to 0).
+     *
+     * @param k the kernel stripe, f32
+     * @param rows the number of rows in the stripe
+     * @param cols the number of columns
+     * @param w the column scalings b_j·v_j
+     * @param a the row weights, read from index {@code sOffset}
+     * @param logD the rows' damping terms (τ − 1)·f~_r/ε, read from index {@code sOffset}
+     * @param tau the damping τ, in (0, 1]
+     * @param s receives the row sums, from index {@code sOffset}
+     * @param sOffset the index of the stripe's first row in {@code a}, {@code logD} and {@code s}
+     * @param t the stripe's column sums, added to
+     */
+    void kernelRowStepDampedF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] logD, double tau,
+                                double[] s, int sOffset, float[] t);
+
+    /**
+     * {@link #kernelRowStepDampedF32} on an f64 kernel stripe, with f64 column sums (a c_r that overflows f64 is +∞).
+     *
+     * @param k the kernel stripe, f64
+     * @param rows the number of rows in the stripe
+     * @param cols the number of columns
+     * @param w the column scalings b_j·v_j
+     * @param a the row weights, read from index {@code sOffset}
+     * @param logD the rows' damping terms (τ − 1)·f~_r/ε, read from index {@code sOffset}
+     * @param tau the damping τ, in (0, 1]
+     * @param s receives the row sums, from index {@code sOffset}
+     * @param sOffset the index of the stripe's first row in {@code a}, {@code logD} and {@code s}
+     * @param t the stripe's column sums, added to
+     */
+    void kernelRowStepDampedF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] logD, double tau,
+                                double[] s, int sOffset, double[] t);
+
+    /**
+     * The damped scaling exp(logD − τ·log s): with logD = (τ − 1)·f~/ε it is u' = exp((f' − f~)/ε) for the damped
+     * update f' = τ·(f~ − ε·log s), in one exponential of the sum of the logarithms, so that neither
+     * exp((τ − 1)·f~/ε) nor s^−τ overflows on its own. Every implementation computes the row coefficients of
+     * {@link #kernelRowStepDampedF32} with it, so that the caller gets the same u' bit for bit.
+     *
+     * @param logD the damping term (τ − 1)·f~/ε
+     * @param tau the damping τ
+     * @param s the row (or column) sum, positive
+     * @return exp(logD − τ·log s) (0 or +∞ where it leaves f64's range)
+     */
+    static double dampedScaling(double logD, double tau, double s) {
+        return Math.exp(dampedLog(logD, tau, s));
+    }
+
+    /**
+     * The logarithm of {@link #dampedScaling}: logD − τ·log s, the expression it exponentiates.
+     *
+     * @param logD the damping term (τ − 1)·f~/ε
+     * @param tau the damping τ
+     * @param s the row (or column) sum, positive
+     * @return logD − τ·log s
+     */
+    static double dampedLog(double logD, double tau, double s) {
+        return logD - tau * Math.log(s);
+    }
+
     // ---- shared-kernel batches (dev.jot.sinkhorn.BatchKernelLoop): the batch is the wide dimension ----
 
     /**
@@ -393,6 +459,62 @@ public interface SinkhornKernels {
      */
     void scalingStepF64(double[] sums, double[] w, double[] old, double[] next, double[] prod, int rows, int width,
                         double[] low, double[] high, double[] err);
+
+    /**
+     * The damped (unbalanced) form of {@link #scalingStepF32}, element by element over rows × width entries (the
+     * problem index fastest): with sum = sums[e], r = e / width and p = e mod width, the next scaling's logarithm
+     * x = logD[r] + logE[p] − τ·log sum ({@link #dampedLog}: the update f' = τ·(f~ − ε·log sum) of a problem whose
+     * absorbed potential is f~ = α_r + c_p, with logD_r = (τ − 1)·α_r/ε and logE_p = (τ − 1)·c_p/ε), or, for τ = 1,
+     * the balanced next[e] = 1/sum and x = log next[e]; logNext[e] = x, next[e] = exp(x) rounded to f32 and
+     * prod[e] = w[e]·next[e]. Per problem, low[p] and high[p] take the smallest and largest sum, logLow[p] and
+     * logHigh[p] the smallest and largest x (NaN propagates, failing both range tests), and, when {@code change}
+     * is not null, change[p] = max(change[p], |x − logOld[e]|) over the entries with w[e] &gt; 0 (the unbalanced
+     * stopping quantity max_i |f'_i − f_i|/ε of the state before the step).
+     *
+     * @param sums the product, rows × width
+     * @param w the weights (a for the rows' step, b for the columns'), rows × width
+     * @param logOld the current scalings' logarithms (read only when {@code change} is not null)
+     * @param logNext receives the next scalings' logarithms
+     * @param next receives the next scalings
+     * @param prod receives w·next
+     * @param rows the number of rows
+     * @param width the number of problems
+     * @param logD the rows' damping terms, one per row
+     * @param logE the problems' damping terms, one per problem
+     * @param tau the damping τ, in (0, 1]
+     * @param low the problems' smallest sums, lowered in place
+     * @param high the problems' largest sums, raised in place
+     * @param logLow the problems' smallest x, lowered in place
+     * @param logHigh the problems' largest x, raised in place
+     * @param change the problems' changes, raised in place, or null
+     */
+    void dampedScalingStepF32(float[] sums, float[] w, double[] logOld, double[] logNext, float[] next, float[] prod,
+                              int rows, int width, double[] logD, double[] logE, double tau, float[] low, float[] high,
+                              double[] logLow, double[] logHigh, double[] change);
+
+    /**
+     * {@link #dampedScalingStepF32} in f64.
+     *
+     * @param sums the product, rows × width
+     * @param w the weights, rows × width
+     * @param logOld the current scalings' logarithms (read only when {@code change} is not null)
+     * @param logNext receives the next scalings' logarithms
+     * @param next receives the next scalings
+     * @param prod receives w·next
+     * @param rows the number of rows
+     * @param width the number of problems
+     * @param logD the rows' damping terms, one per row
+     * @param logE the problems' damping terms, one per problem
+     * @param tau the damping τ, in (0, 1]
+     * @param low the problems' smallest sums, lowered in place
+     * @param high the problems' largest sums, raised in place
+     * @param logLow the problems' smallest x, lowered in place
+     * @param logHigh the problems' largest x, raised in place
+     * @param change the problems' changes, raised in place, or null
+     */
+    void dampedScalingStepF64(double[] sums, double[] w, double[] logOld, double[] logNext, double[] next, double[] prod,
+                              int rows, int width, double[] logD, double[] logE, double tau, double[] low, double[] high,
+                              double[] logLow, double[] logHigh, double[] change);
 
     /**
      * The stored-kernel result pass over a stripe of K (rows × cols, row-major) and the same rows of C: for each

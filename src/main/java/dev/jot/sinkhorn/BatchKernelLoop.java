@@ -22,6 +22,16 @@ import java.util.List;
  * {@link SinkhornKernels#batchProductF32} in register tiles: no exponential, and the kernel is read from
  * cache once per 2 vectors of problems instead of once per problem.
  *
+ * <p>Unbalanced problems (a finite ρ_a or ρ_b) take the damped updates in this form: with S = K·(b∘v), the log
+ * domain's f' = τ_a·(α + c − ε·log S) is the scaling u' = exp((τ_a − 1)·α_i/ε)·exp((τ_a − 1)·c/ε)·S^−τ_a, the first
+ * factor fixed per build and the second per problem, both kept as logarithms
+ * ({@link SinkhornKernels#dampedScalingStepF32}); likewise v' with τ_b, β and −c. The scalings' logarithms are kept
+ * (the potentials come from them), the absorption test is on them for both sides, the stopping test is each
+ * problem's potentials' change max_i |f'_i − f_i|/ε = max_i |log u'_i − log u_i|, tested at the count a problem is
+ * loaded at as in the log domain, and the translation-invariant step multiplies u' by e^{λ/ε} before the column
+ * product. A problem whose column sums fail hands back its last whole iteration (the row step is committed only
+ * after the column step).
+ *
  * <p>Safety, problem by problem, so that the answer is the log-domain one:
  * <ul>
  *   <li>a problem whose row or column sums fall below the precision's safe range (1e-15 in f32, whose kernel
@@ -66,10 +76,23 @@ final class BatchKernelLoop implements AutoCloseable {
     private final double[] alpha;
     private final double[] beta;
     private final Team pool;
+    /** Unbalanced: the damping τ = ρ/(ρ + ε) of each side (1 for a hard side), and the translation step. */
+    private final boolean damped;
+    private final double tauA;
+    private final double tauB;
+    private final double rhoA;
+    private final double rhoB;
+    private final boolean translate;
+    private final double translationFactor;
+    /** Unbalanced: (τ_a − 1)·α/ε and (τ_b − 1)·β/ε at the current build. */
+    private final double[] logDRow;
+    private final double[] logDCol;
     private int builds;
     private int[] fallbacks;
     /** Per problem: whether the kernel finished it (converged, or at the limit), so that its result can come from the kernel. */
     private boolean[] byKernel;
+    /** Per problem (unbalanced): the iteration count at which the kernel last found it converged, or −1. */
+    private int[] convergedAt;
 
     /**
      * Whether a batch with these options on this geometry runs stored-kernel products.
@@ -85,6 +108,17 @@ final class BatchKernelLoop implements AutoCloseable {
     }
 
     BatchKernelLoop(Geometry geometry, SinkhornKernels kernels, int threads, double eps) {
+        this(geometry, kernels, threads, eps, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
+    }
+
+    /**
+     * A loop at ε; with a finite ρ_a or ρ_b its updates are the damped (unbalanced) ones, with the translation step
+     * after each f update when {@code translate}.
+     *
+     * @throws IllegalArgumentException if a finite ρ is so large against ε that the damping rounds to 1
+     */
+    BatchKernelLoop(Geometry geometry, SinkhornKernels kernels, int threads, double eps, double rhoA, double rhoB,
+                    boolean translate) {
         this.geometry = geometry;
         this.kernels = kernels;
         n = geometry.n();
@@ -101,6 +135,15 @@ final class BatchKernelLoop implements AutoCloseable {
         alpha = new double[n];
         beta = new double[m];
         pool = threads > 1 ? new Team(threads) : null;
+        this.rhoA = rhoA;
+        this.rhoB = rhoB;
+        damped = rhoA != Double.POSITIVE_INFINITY || rhoB != Double.POSITIVE_INFINITY;
+        tauA = SinkhornIterator.tau("rho_a", rhoA, eps);
+        tauB = SinkhornIterator.tau("rho_b", rhoB, eps);
+        this.translate = damped && translate;
+        translationFactor = SinkhornIterator.translationFactor(rhoA, rhoB);
+        logDRow = damped ? new double[n] : null;
+        logDCol = damped ? new double[m] : null;
     }
 
     /** {@return how many times the shared kernel was built after the first} */
@@ -132,6 +175,8 @@ final class BatchKernelLoop implements AutoCloseable {
         int count = it.length;
         if (fallbacks == null) {
             fallbacks = new int[count];
+            convergedAt = new int[count];
+            Arrays.fill(convergedAt, -1);
         }
         int[] backoff = new int[count];
         Arrays.fill(backoff, 1);
@@ -279,6 +324,14 @@ final class BatchKernelLoop implements AutoCloseable {
             beta[j] /= problems.size();
             colH[j] = beta[j] * invEps;
         }
+        if (damped) {
+            for (int i = 0; i < n; i++) {
+                logDRow[i] = tauA == 1 ? 0 : (tauA - 1) * rowH[i];
+            }
+            for (int j = 0; j < m; j++) {
+                logDCol[j] = tauB == 1 ? 0 : (tauB - 1) * colH[j];
+            }
+        }
         long rowBytes = (long) m * geometry.precision().bytes();
         int stripes = (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
         forTasks(stripes, q -> {
@@ -338,6 +391,14 @@ final class BatchKernelLoop implements AutoCloseable {
         });
     }
 
+    private static double[] logs(double[] w) {
+        double[] out = new double[w.length];
+        for (int k = 0; k < w.length; k++) {
+            out[k] = Math.log(w[k]);
+        }
+        return out;
+    }
+
     private void forTasks(int tasks, java.util.function.IntConsumer task) {
         if (pool == null) {
             for (int t = 0; t < tasks; t++) {
@@ -380,7 +441,12 @@ final class BatchKernelLoop implements AutoCloseable {
         final int[] problem;
         final double[] shift;
         final int[] iterations;
-        /** Each slot's iteration count when it was loaded: its error is tested only after an iteration here. */
+        /**
+         * Each slot's iteration count when it was loaded: its error is tested only after an iteration here (balanced:
+         * a state handed back after a failed column phase is half an iteration, whose row error is 0). Unbalanced
+         * slots never hand back such a state, so their error is tested at the count they are loaded at too, as the
+         * log domain would, except where the kernel found that state converged before (its result said otherwise).
+         */
         final int[] loaded;
         final boolean[] live;
         // f32 layouts
@@ -389,8 +455,16 @@ final class BatchKernelLoop implements AutoCloseable {
         // f64 layouts
         final double[] aD, bD, xD, yD, rowD, colD;
         double[] uD, vD, uNextD, vNextD;
-        /** Per slot: the smallest and largest sum of a product, and the row error. */
+        /** Per slot: the smallest and largest sum of a product, and the row error (unbalanced: the potentials' change). */
         final double[] low, high, err;
+        /**
+         * Unbalanced: the scalings' logarithms (double-buffered; the potentials come from them), each slot's damping
+         * terms (τ_a − 1)·c and −(τ_b − 1)·c, the smallest and largest logarithm of the last row and column phases,
+         * and, for the translation step, each slot's weights and their logarithms.
+         */
+        double[] logU, logV, logUNext, logVNext;
+        final double[] logERow, logECol, rowLogLow, rowLogHigh, colLogLow, colLogHigh;
+        final double[][] slotA, slotB, slotLogA, slotLogB;
 
         Batch(int width) {
             this.width = width;
@@ -423,6 +497,20 @@ final class BatchKernelLoop implements AutoCloseable {
             low = new double[width];
             high = new double[width];
             err = new double[width];
+            logU = damped ? new double[nw] : null;
+            logUNext = damped ? new double[nw] : null;
+            logV = damped ? new double[mw] : null;
+            logVNext = damped ? new double[mw] : null;
+            logERow = damped ? new double[width] : null;
+            logECol = damped ? new double[width] : null;
+            rowLogLow = damped ? new double[width] : null;
+            rowLogHigh = damped ? new double[width] : null;
+            colLogLow = damped ? new double[width] : null;
+            colLogHigh = damped ? new double[width] : null;
+            slotA = translate ? new double[width][] : null;
+            slotB = translate ? new double[width][] : null;
+            slotLogA = translate ? new double[width][] : null;
+            slotLogB = translate ? new double[width][] : null;
         }
 
         double u(int i, int s) {
@@ -437,12 +525,26 @@ final class BatchKernelLoop implements AutoCloseable {
             problem[s] = p;
             shift[s] = c;
             iterations[s] = it.iterations();
-            loaded[s] = iterations[s];
+            loaded[s] = damped && iterations[s] != convergedAt[p] ? iterations[s] - 1 : iterations[s];
             live[s] = true;
             double[] f = it.f(), g = it.g(), wa = it.weightsA(), wb = it.weightsB();
+            if (damped) {
+                logERow[s] = tauA == 1 ? 0 : (tauA - 1) * c;
+                logECol[s] = tauB == 1 ? 0 : -(tauB - 1) * c;
+                if (translate) {
+                    slotA[s] = wa;
+                    slotB[s] = wb;
+                    slotLogA[s] = logs(wa);
+                    slotLogB[s] = logs(wb);
+                }
+            }
             for (int i = 0; i < n; i++) {
                 int o = i * width + s;
-                double u = Math.exp((f[i] - alpha[i]) * invEps - c);
+                double lu = (f[i] - alpha[i]) * invEps - c;
+                if (damped) {
+                    logU[o] = lu;
+                }
+                double u = Math.exp(lu);
                 if (f32) {
                     aF[o] = (float) wa[i];
                     uF[o] = (float) u;
@@ -453,7 +555,11 @@ final class BatchKernelLoop implements AutoCloseable {
             }
             for (int j = 0; j < m; j++) {
                 int o = j * width + s;
-                double v = Math.exp((g[j] - beta[j]) * invEps + c);
+                double lv = (g[j] - beta[j]) * invEps + c;
+                if (damped) {
+                    logV[o] = lv;
+                }
+                double v = Math.exp(lv);
                 if (f32) {
                     bF[o] = (float) wb[j];
                     vF[o] = (float) v;
@@ -471,10 +577,10 @@ final class BatchKernelLoop implements AutoCloseable {
             double[] f = new double[n], g = new double[m];
             double c = shift[s] * eps;
             for (int i = 0; i < n; i++) {
-                f[i] = alpha[i] + c + eps * Math.log(u(i, s));
+                f[i] = alpha[i] + c + eps * (damped ? logU[i * width + s] : Math.log(u(i, s)));
             }
             for (int j = 0; j < m; j++) {
-                g[j] = beta[j] - c + eps * Math.log(v(j, s));
+                g[j] = beta[j] - c + eps * (damped ? logV[j * width + s] : Math.log(v(j, s)));
             }
             return new double[][]{f, g};
         }
@@ -505,12 +611,92 @@ final class BatchKernelLoop implements AutoCloseable {
          * each slot's smallest and largest S and, when {@code check}, its row error Σ a·|u·S − 1|.
          */
         void rowPhase(boolean check) {
+            if (damped) {
+                dampedStep(rowF, aF, uNextF, yF, rowD, aD, uNextD, yD, logU, logUNext, n, logDRow, logERow, tauA,
+                        rowLogLow, rowLogHigh, check);
+                return;
+            }
             step(rowF, aF, uF, uNextF, yF, rowD, aD, uD, uNextD, yD, n, check);
         }
 
         /** The column phase: from T = Kᵀ·(a∘u), v' = 1/T, the next row product's input b∘v', T's range. */
         void columnPhase() {
+            if (damped) {
+                dampedStep(colF, bF, vNextF, xF, colD, bD, vNextD, xD, logV, logVNext, m, logDCol, logECol, tauB,
+                        colLogLow, colLogHigh, false);
+                return;
+            }
             step(colF, bF, vF, vNextF, xF, colD, bD, vD, vNextD, xD, m, false);
+        }
+
+        /**
+         * The damped scaling step ({@link SinkhornKernels#dampedScalingStepF32}): the next scalings and their
+         * logarithms, each slot's range of sums and of logarithms, and, when {@code check}, each slot's change
+         * max |log u' − log u| (into {@code err}).
+         */
+        private void dampedStep(float[] sumF, float[] wF, float[] nextF, float[] prodF, double[] sumD, double[] wD,
+                                double[] nextD, double[] prodD, double[] logOld, double[] logNext, int rows, double[] logD,
+                                double[] logE, double tau, double[] logLow, double[] logHigh, boolean check) {
+            Arrays.fill(logLow, Double.POSITIVE_INFINITY);
+            Arrays.fill(logHigh, Double.NEGATIVE_INFINITY);
+            Arrays.fill(err, 0);
+            if (f32) {
+                float[] lo = new float[width], hi = new float[width];
+                Arrays.fill(lo, Float.POSITIVE_INFINITY);
+                Arrays.fill(hi, Float.NEGATIVE_INFINITY);
+                kernels.dampedScalingStepF32(sumF, wF, logOld, logNext, nextF, prodF, rows, width, logD, logE, tau, lo, hi,
+                        logLow, logHigh, check ? err : null);
+                for (int s = 0; s < width; s++) {
+                    low[s] = lo[s];
+                    high[s] = hi[s];
+                }
+            } else {
+                Arrays.fill(low, Double.POSITIVE_INFINITY);
+                Arrays.fill(high, Double.NEGATIVE_INFINITY);
+                kernels.dampedScalingStepF64(sumD, wD, logOld, logNext, nextD, prodD, rows, width, logD, logE, tau, low, high,
+                        logLow, logHigh, check ? err : null);
+            }
+        }
+
+        /**
+         * The translation step of the live slots after their row phase (the log domain's, at (f', g)): λ from the
+         * masses of f' = α + c + ε·log u' and g = β − c + ε·log v, then log u' += λ/ε, and u' and a∘u' (the column
+         * product's input) recomputed from it.
+         */
+        void translateRows() {
+            double[] f = new double[n], g = new double[m];
+            for (int s = 0; s < width; s++) {
+                if (!live[s]) {
+                    continue;
+                }
+                double c = shift[s] * eps;
+                for (int i = 0; i < n; i++) {
+                    f[i] = alpha[i] + c + eps * logUNext[i * width + s];
+                }
+                for (int j = 0; j < m; j++) {
+                    g[j] = beta[j] - c + eps * logV[j * width + s];
+                }
+                double lambda = translationFactor * (SinkhornIterator.logMass(slotA[s], slotLogA[s], f, rhoA)
+                        - SinkhornIterator.logMass(slotB[s], slotLogB[s], g, rhoB));
+                if (!Double.isFinite(lambda) || lambda == 0) {
+                    continue;
+                }
+                double d = lambda * invEps;
+                rowLogLow[s] += d;
+                rowLogHigh[s] += d;
+                for (int i = 0; i < n; i++) {
+                    int o = i * width + s;
+                    double x = logUNext[o] + d;
+                    logUNext[o] = x;
+                    if (f32) {
+                        uNextF[o] = (float) Math.exp(x);
+                        yF[o] = aF[o] * uNextF[o];
+                    } else {
+                        uNextD[o] = Math.exp(x);
+                        yD[o] = aD[o] * uNextD[o];
+                    }
+                }
+            }
         }
 
         /**
@@ -542,6 +728,16 @@ final class BatchKernelLoop implements AutoCloseable {
          * retired slots' entries stale (their states were handed back when they retired).
          */
         void commit(boolean rows) {
+            if (damped) {
+                double[] t = rows ? logU : logV;
+                if (rows) {
+                    logU = logUNext;
+                    logUNext = t;
+                } else {
+                    logV = logVNext;
+                    logVNext = t;
+                }
+            }
             if (rows) {
                 float[] tf = uF;
                 uF = uNextF;
@@ -566,6 +762,11 @@ final class BatchKernelLoop implements AutoCloseable {
 
         /** Whether the scalings 1/sum of the last phase leave [e^−L, e^L] for slot s. */
         boolean outside(int s, double top) {
+            if (damped) {
+                // the scalings' logarithms of both phases (a damped row scaling is not 1/sum: it is tested itself)
+                return !(rowLogHigh[s] <= logRange && rowLogLow[s] >= -logRange && colLogHigh[s] <= logRange
+                        && colLogLow[s] >= -logRange);
+            }
             return high[s] > top || low[s] * top < 1;
         }
 
@@ -583,7 +784,7 @@ final class BatchKernelLoop implements AutoCloseable {
                 product(k, false, false);
                 boolean check = false;
                 for (int s = 0; s < width; s++) {
-                    check |= live[s] && iterations[s] > loaded[s] && tol > 0 && iterations[s] % checkEvery == 0;
+                    check |= live[s] && iterations[s] > loaded[s] && iterations[s] > 0 && tol > 0 && iterations[s] % checkEvery == 0;
                 }
                 rowPhase(check);
                 for (int s = 0; s < width; s++) {
@@ -591,27 +792,40 @@ final class BatchKernelLoop implements AutoCloseable {
                         continue;
                     }
                     int p = problem[s];
-                    boolean checked = iterations[s] > loaded[s] && tol > 0 && iterations[s] % checkEvery == 0;
+                    boolean checked = iterations[s] > loaded[s] && iterations[s] > 0 && tol > 0 && iterations[s] % checkEvery == 0;
                     if (!sumsOk(s)) {
                         retire(s, it[p]);
                         failed.add(p);
                         alive--;
                     } else if (checked && err[s] <= tol) {
                         retire(s, it[p]); // the state whose error was measured
+                        if (damped) {
+                            convergedAt[p] = iterations[s];
+                        }
                         finished[p] = true;
                         byKernel[p] = true;
                         alive--;
                     }
                 }
-                commit(true);
+                if (translate) {
+                    translateRows();
+                }
+                if (!damped) {
+                    commit(true);
+                }
                 product(kt, true, true);
                 columnPhase();
                 for (int s = 0; s < width; s++) {
                     if (live[s] && !sumsOk(s)) {
-                        retire(s, it[problem[s]]); // u is new, v the last good one: half an iteration, a valid state
+                        // balanced: u is new, v the last good one (half an iteration); unbalanced: u is not committed
+                        // yet, so the state handed back is the last whole iteration's
+                        retire(s, it[problem[s]]);
                         failed.add(problem[s]);
                         alive--;
                     }
+                }
+                if (damped) {
+                    commit(true);
                 }
                 commit(false);
                 for (int s = 0; s < width; s++) {

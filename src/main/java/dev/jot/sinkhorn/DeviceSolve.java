@@ -11,9 +11,11 @@ import java.util.List;
 /**
  * The Sinkhorn loop of {@link Sinkhorn#solve} for a batch of problems of equal sizes whose sweeps run on
  * an accelerator ({@link DeviceSweeps}): the same ε schedule, stopping rule (the row marginal error of
- * the current state, from the f update, every {@code checkEvery} iterations), per-problem stopping and
- * result formulas as the CPU loop; only the sweeps and the final plan sums run on the device. The
- * marginal errors cross back only on the iterations that check them.
+ * the current state, from the f update, every {@code checkEvery} iterations; unbalanced, the potentials'
+ * change), per-problem stopping and result formulas as the CPU loop; only the sweeps and the final plan sums
+ * run on the device. The errors cross back only on the iterations that check them. Unbalanced problems run
+ * the damped updates (τ = ρ/(ρ + ε) at each stage's ε, {@link DeviceSweeps#setDamping}) and keep their masses;
+ * translation-invariant updates are refused (they need the potentials on the host every iteration).
  */
 final class DeviceSolve {
     private DeviceSolve() {
@@ -21,23 +23,31 @@ final class DeviceSolve {
 
     static List<SinkhornResult> solve(List<? extends Geometry> geometries, List<Weights> as, List<Weights> bs,
                                       SinkhornOptions options, long t0) {
-        if (options.unbalanced()) {
-            throw new IllegalArgumentException("backend " + options.backend() + " does not run unbalanced transport (rho_a = "
-                    + options.rhoA() + ", rho_b = " + options.rhoB() + ") yet; use backend cpu");
+        boolean unbalanced = options.unbalanced();
+        if (unbalanced && options.translationInvariant()) {
+            throw new IllegalArgumentException("backend " + options.backend() + " does not run translation-invariant updates"
+                    + " (they need the potentials on the host every iteration); drop --translation-invariant (the same"
+                    + " fixed point, in more iterations) or use backend cpu");
         }
         int count = geometries.size();
         double[][] a = new double[count][], b = new double[count][], schedules = new double[count][];
         for (int p = 0; p < count; p++) {
             try {
                 double[][] ab = SinkhornIterator.checkedWeights(geometries.get(p), as == null ? null : as.get(p),
-                        bs == null ? null : bs.get(p), options.epsilon());
+                        bs == null ? null : bs.get(p), options.epsilon(), unbalanced);
                 a[p] = ab[0];
                 b[p] = ab[1];
             } catch (IllegalArgumentException e) {
                 throw count == 1 ? e : new IllegalArgumentException("problem " + p + ": " + e.getMessage(), e);
             }
             schedules[p] = Sinkhorn.schedule(geometries.get(p), options);
+            for (double e : schedules[p]) {
+                // the dampings of every stage, checked before the device is opened
+                SinkhornIterator.tau("rho_a", options.rhoA(), e);
+                SinkhornIterator.tau("rho_b", options.rhoB(), e);
+            }
         }
+        double rhoA = options.rhoA(), rhoB = options.rhoB();
         try (DeviceSweeps dev = Accelerators.open(options.backend(), geometries, a, b)) {
             Loop loop = new Loop(dev, schedules, options);
             loop.run();
@@ -55,10 +65,10 @@ final class DeviceSolve {
                 }
                 out.add(failure != null
                         ? SinkhornIterator.failed(geometry, a[p], b[p], fin.f()[p], fin.g()[p], eps, loop.iterations[p], failure,
-                        t0, dev.backend(), 1, levels, spent, dev.backend(), dev.device())
+                        t0, dev.backend(), 1, levels, spent, dev.backend(), dev.device(), rhoA, rhoB)
                         : SinkhornIterator.assemble(geometry, a[p], b[p], fin.f()[p], fin.g()[p], eps, fin.rowLse()[p],
                         fin.colLse()[p], fin.rowNorm()[p], fin.rowCost()[p], loop.iterations[p], options.tolerance(), t0,
-                        dev.backend(), 1, levels, spent, dev.backend(), dev.device()));
+                        dev.backend(), 1, levels, spent, dev.backend(), dev.device(), rhoA, rhoB));
             }
             return out;
         }
@@ -90,6 +100,8 @@ final class DeviceSolve {
         final String[] failure;
         final boolean[] done;
         final boolean f32;
+        final double rhoA;
+        final double rhoB;
 
         Loop(DeviceSweeps dev, double[][] schedules, SinkhornOptions options) {
             this.dev = dev;
@@ -107,6 +119,8 @@ final class DeviceSolve {
             failure = new String[count];
             done = new boolean[count];
             f32 = options.precision() == Precision.F32;
+            rhoA = options.rhoA();
+            rhoB = options.rhoB();
             for (int p = 0; p < count; p++) {
                 spent[p] = new int[schedules[p].length];
                 begin(p, 0);
@@ -118,6 +132,9 @@ final class DeviceSolve {
             level[p] = lv;
             boolean last = lv == s.length - 1;
             dev.setEpsilon(p, s[lv]);
+            if (rhoA != Double.POSITIVE_INFINITY || rhoB != Double.POSITIVE_INFINITY) {
+                dev.setDamping(p, SinkhornIterator.tau("rho_a", rhoA, s[lv]), SinkhornIterator.tau("rho_b", rhoB, s[lv]));
+            }
             start[p] = iterations[p];
             limit[p] = last ? maxIterations : Math.min(maxIterations, start[p] + 100);
             stageTol[p] = last ? tolerance : Math.sqrt(tolerance);

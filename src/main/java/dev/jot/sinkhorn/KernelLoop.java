@@ -19,6 +19,18 @@ import java.util.Arrays;
  * added in stripe order afterwards (so the result is the same on any number of threads). No exponential is
  * evaluated in an iteration; POT's {@code sinkhorn_stabilized} is the unfused form of the same iteration.
  *
+ * <p>Unbalanced problems (a finite ρ_a or ρ_b) run the damped updates in the same absorbed form: the log domain's
+ * f' = τ_a·(−ε·log Σ_j b_j·exp((g_j − C_ij)/ε)) is f' = τ_a·(f~ − ε·log s) with s = K~·(b∘v), so the next scaling
+ * is u' = exp((f' − f~)/ε) = exp((τ_a − 1)·f~_i/ε)·s_i^−τ_a ({@link SinkhornKernels#kernelRowStepDampedF32}, which
+ * sums the columns with a∘u' in the same pass), and likewise v' = exp((τ_b − 1)·g~_j/ε)·t_j^−τ_b. The scalings are
+ * kept as logarithms (the potentials come from them, finite where exp((τ − 1)·f~/ε) alone would overflow); a hard
+ * side (τ = 1) takes the balanced step itself. The stopping test is the log domain's, max_i |f'_i − f_i|/ε over
+ * the rows of positive weight (= max_i |log u'_i − log u_i|), at the same iterations, so that both stop at the
+ * same iteration; the translation-invariant step (f + λ, g − λ) multiplies u' and the column sums by e^{λ/ε}.
+ * A damped scaling can leave the safe range without its sum doing so: the absorption test is on the logarithms,
+ * and a coefficient a_i·u'_i that overflows makes the column sums non-finite, which sends the iteration to the log
+ * domain like an underflow.
+ *
  * <p>Safety, so that the answer is always the log-domain one:
  * <ul>
  *   <li>when a scaling leaves [e^−L, e^L] (L = 23 in f32, 115 in f64) it is absorbed into the potentials
@@ -29,7 +41,8 @@ import java.util.Arrays;
  *       rebuilt at the log-domain potentials; when a freshly built kernel fails again, twice as many
  *       log-domain iterations go first (far from the optimum, or at an ε small for the costs' spread, the
  *       first iterations are the log domain's); after {@link #MAX_FALLBACKS} the solve stays there;</li>
- *   <li>the stopping test uses the row marginal error of the current state, which falls out of the pass;
+ *   <li>the stopping test uses the row marginal error of the current state (unbalanced: the potentials' change),
+ *       which falls out of the pass;
  *       a solve that stops on it gets its result from one more pass over K~ and C ({@link #result}), and
  *       goes on iterating in the log domain if that result's error is above the tolerance; any other end
  *       (the iteration limit, a fallback) gets the log-domain sweeps' result.</li>
@@ -69,6 +82,32 @@ final class KernelLoop implements AutoCloseable {
     private final double[][] partD;
     private final int stripes;
     private final Team pool;
+    /** Unbalanced: the damping τ = ρ/(ρ + ε) of each side (1 for a hard side), and whether to translate. */
+    private final boolean damped;
+    private final double tauA;
+    private final double tauB;
+    private final boolean translate;
+    private final double rhoA;
+    private final double rhoB;
+    private final double translationFactor;
+    private final double[] logA;
+    private final double[] logB;
+    /** Unbalanced: (τ − 1)·f~/ε and (τ − 1)·g~/ε at the kernel's build, and log u, log v (the scalings' logarithms). */
+    private final double[] logDRow;
+    private final double[] logDCol;
+    private final double[] logU;
+    private final double[] logV;
+    private final double[] logUNext;
+    private final double[] logVNext;
+    /** Unbalanced: the next scalings, and scratch for the scaling steps' per-entry outputs. */
+    private final double[] uNext;
+    private final double[] vNext;
+    private final double[] stepProd;
+    private final double[] stepLow;
+    private final double[] stepHigh;
+    private final double[] stepLogLow;
+    private final double[] stepLogHigh;
+    private final double[] stepChange;
     private int absorptions;
     private int fallbacks;
     /** Whether the last {@link #run} stopped on the tolerance in the kernel (s is then the row sums at its state). */
@@ -110,21 +149,12 @@ final class KernelLoop implements AutoCloseable {
      * work also has at least {@link #AUTO_MIN_ENTRIES} entries in all (the shared-kernel batches ask with theirs).
      *
      * @param geometry the costs
-     * @param options the options ({@code sweeps}, backend, unbalanced terms)
+     * @param options the options ({@code sweeps}, backend; balanced and unbalanced problems alike)
      * @param entries the entries of the work: n·m, or problems·n·m for a batch
      * @return whether to run them
-     * @throws IllegalArgumentException for {@code kernel} with unbalanced terms (the scalings are balanced ones)
      */
     static boolean applies(Geometry geometry, SinkhornOptions options, long entries) {
         if (!geometry.materialized() || !"cpu".equals(options.backend())) {
-            return false;
-        }
-        if (options.unbalanced()) {
-            // the stored-kernel scalings are balanced ones: unbalanced problems run in the log domain
-            if ("kernel".equals(options.sweeps())) {
-                throw new IllegalArgumentException("sweeps kernel does not run unbalanced transport (rho_a = "
-                        + options.rhoA() + ", rho_b = " + options.rhoB() + "); use sweeps log or auto (the log domain)");
-            }
             return false;
         }
         return switch (options.sweeps()) {
@@ -135,6 +165,17 @@ final class KernelLoop implements AutoCloseable {
     }
 
     KernelLoop(Geometry geometry, SinkhornKernels kernels, int threads, double[] a, double[] b, double eps) {
+        this(geometry, kernels, threads, a, b, eps, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
+    }
+
+    /**
+     * A loop for one problem at ε; with a finite ρ_a or ρ_b its updates are the damped (unbalanced) ones, with the
+     * translation step after each f update when {@code translate}.
+     *
+     * @throws IllegalArgumentException if a finite ρ is so large against ε that the damping rounds to 1
+     */
+    KernelLoop(Geometry geometry, SinkhornKernels kernels, int threads, double[] a, double[] b, double eps,
+               double rhoA, double rhoB, boolean translate) {
         this.geometry = geometry;
         this.kernels = kernels;
         n = geometry.n();
@@ -160,6 +201,53 @@ final class KernelLoop implements AutoCloseable {
         partF = f32 ? new float[stripes][m] : null;
         partD = f32 ? null : new double[stripes][m];
         pool = threads > 1 && (long) n * m >= (1L << 15) ? new Team(threads) : null;
+        this.rhoA = rhoA;
+        this.rhoB = rhoB;
+        damped = rhoA != Double.POSITIVE_INFINITY || rhoB != Double.POSITIVE_INFINITY;
+        tauA = SinkhornIterator.tau("rho_a", rhoA, eps);
+        tauB = SinkhornIterator.tau("rho_b", rhoB, eps);
+        this.translate = damped && translate;
+        translationFactor = SinkhornIterator.translationFactor(rhoA, rhoB);
+        logA = damped ? logs(a) : null;
+        logB = damped ? logs(b) : null;
+        logDRow = damped ? new double[n] : null;
+        logDCol = damped ? new double[m] : null;
+        logU = damped ? new double[n] : null;
+        logV = damped ? new double[m] : null;
+        logUNext = damped ? new double[n] : null;
+        logVNext = damped ? new double[m] : null;
+        uNext = damped ? new double[n] : null;
+        vNext = damped ? new double[m] : null;
+        int wide = Math.max(n, m);
+        stepProd = damped ? new double[wide] : null;
+        stepLow = damped ? new double[wide] : null;
+        stepHigh = damped ? new double[wide] : null;
+        stepLogLow = damped ? new double[wide] : null;
+        stepLogHigh = damped ? new double[wide] : null;
+        stepChange = damped ? new double[wide] : null;
+    }
+
+    /**
+     * One side's damped scalings from its sums, by {@link SinkhornKernels#dampedScalingStepF64} over one row of
+     * {@code len} entries: x_k = shift + logD_k − τ·log sum_k (τ = 1: x = log(1/sum), next = 1/sum) into
+     * {@code logNext}, exp(x) into {@code next}, and, with {@code change}, |x_k − logOld_k| where w_k &gt; 0 into
+     * {@link #stepChange}.
+     */
+    private void dampedStep(double[] sums, double[] w, double[] logOld, double[] logNext, double[] next, int len, double shift,
+                            double[] logD, double tau, boolean change) {
+        if (change) {
+            Arrays.fill(stepChange, 0, len, 0);
+        }
+        kernels.dampedScalingStepF64(sums, w, logOld, logNext, next, stepProd, 1, len, new double[]{shift}, logD, tau, stepLow,
+                stepHigh, stepLogLow, stepLogHigh, change ? stepChange : null);
+    }
+
+    private static double[] logs(double[] w) {
+        double[] out = new double[w.length];
+        for (int k = 0; k < w.length; k++) {
+            out[k] = Math.log(w[k]);
+        }
+        return out;
     }
 
     int absorptions() {
@@ -186,6 +274,16 @@ final class KernelLoop implements AutoCloseable {
         System.arraycopy(g, 0, gt, 0, m);
         Arrays.fill(u, 1);
         Arrays.fill(v, 1);
+        if (damped) {
+            Arrays.fill(logU, 0);
+            Arrays.fill(logV, 0);
+            for (int i = 0; i < n; i++) {
+                logDRow[i] = tauA == 1 ? 0 : (tauA - 1) * ft[i] * invEps;
+            }
+            for (int j = 0; j < m; j++) {
+                logDCol[j] = tauB == 1 ? 0 : (tauB - 1) * gt[j] * invEps;
+            }
+        }
         double[] rowH = new double[n], colH = new double[m];
         for (int i = 0; i < n; i++) {
             rowH[i] = ft[i] * invEps;
@@ -219,12 +317,22 @@ final class KernelLoop implements AutoCloseable {
         forStripes(q -> {
             int r0 = q * STRIPE, rows = Math.min(STRIPE, n - r0);
             MemorySegment stripe = k.asSlice(r0 * rowBytes, rows * rowBytes);
+            // a hard row side (τ_a = 1) takes the balanced step itself
+            boolean dampedRows = damped && tauA != 1;
             if (f32) {
                 Arrays.fill(partF[q], 0f);
-                kernels.kernelRowStepF32(stripe, rows, m, wF, a, s, r0, partF[q]);
+                if (dampedRows) {
+                    kernels.kernelRowStepDampedF32(stripe, rows, m, wF, a, logDRow, tauA, s, r0, partF[q]);
+                } else {
+                    kernels.kernelRowStepF32(stripe, rows, m, wF, a, s, r0, partF[q]);
+                }
             } else {
                 Arrays.fill(partD[q], 0.0);
-                kernels.kernelRowStepF64(stripe, rows, m, wD, a, s, r0, partD[q]);
+                if (dampedRows) {
+                    kernels.kernelRowStepDampedF64(stripe, rows, m, wD, a, logDRow, tauA, s, r0, partD[q]);
+                } else {
+                    kernels.kernelRowStepF64(stripe, rows, m, wD, a, s, r0, partD[q]);
+                }
             }
         });
         // the stripes' column sums, added in stripe order per column (independent of the thread count)
@@ -244,30 +352,35 @@ final class KernelLoop implements AutoCloseable {
         }
     }
 
-    /** f = f~ + ε·log u, into {@code out}. */
+    /** f = f~ + ε·log u, into {@code out} (unbalanced: from the kept log u, which is finite where u may not be). */
     private void potentialF(double[] out) {
         for (int i = 0; i < n; i++) {
-            out[i] = ft[i] + eps * Math.log(u[i]);
+            out[i] = ft[i] + eps * (damped ? logU[i] : Math.log(u[i]));
         }
     }
 
     private void potentialG(double[] out) {
         for (int j = 0; j < m; j++) {
-            out[j] = gt[j] + eps * Math.log(v[j]);
+            out[j] = gt[j] + eps * (damped ? logV[j] : Math.log(v[j]));
         }
     }
 
     /**
-     * Iterates from the iterator's potentials at its ε until the row marginal error of the current state is
-     * at most {@code tol} (checked every {@code checkEvery} iterations), {@code limit} iterations are done,
-     * or the kernel sweeps give up; the iterator then holds the potentials (and any log-domain iterations).
+     * Iterates from the iterator's potentials at its ε until the row marginal error of the current state
+     * (unbalanced: the potentials' change max_i |f'_i − f_i|/ε) is at most {@code tol} (checked every
+     * {@code checkEvery} iterations), {@code limit} iterations are done, or the kernel sweeps give up; the iterator
+     * then holds the potentials (and any log-domain iterations).
      *
      * @param it the iterator (its potentials are the start, and receive the end)
      * @param limit the iteration count to stop at
-     * @param tol the tolerance on ‖P·1 − a‖₁ (0: run to the limit)
+     * @param tol the tolerance on ‖P·1 − a‖₁, or on the potentials' change (0: run to the limit)
      * @param checkEvery how often to test the error
      */
     void run(SinkhornIterator it, int limit, double tol, int checkEvery) {
+        if (damped) {
+            runDamped(it, limit, tol, checkEvery);
+            return;
+        }
         converged = false;
         double[] f = it.f(), g = it.g();
         int done = it.iterations();
@@ -346,6 +459,123 @@ final class KernelLoop implements AutoCloseable {
         it.adopt(f, g, done);
     }
 
+    /**
+     * {@link #run} for unbalanced problems: the damped updates in their absorbed form. With s = K~·(b∘v) the
+     * update f' = τ_a·(f~ − ε·log s) is the scaling u' = exp((f' − f~)/ε) = exp((τ_a − 1)·f~/ε)·s^−τ_a, kept as its
+     * logarithm (τ_a = 1: the balanced u' = 1/s); the fused pass sums the columns with a∘u', and likewise
+     * v' = exp((τ_b − 1)·g~/ε)·t^−τ_b. The stopping test is the log domain's, max_i |f'_i − f_i|/ε over the rows
+     * of positive weight, which is max_i |log u'_i − log u_i|, at the same iterations; the translation step
+     * (f + λ, g − λ) multiplies u' by e^{λ/ε} and the column sums with it. Absorption, fallbacks and their limits
+     * are the balanced loop's; the absorption test is on the logarithms.
+     */
+    private void runDamped(SinkhornIterator it, int limit, double tol, int checkEvery) {
+        converged = false;
+        double[] f = it.f(), g = it.g();
+        int done = it.iterations();
+        double range = logRange(f32);
+        double[] fNext = translate ? new double[n] : null;
+        rebuild(f, g);
+        boolean fresh = true;
+        int backoff = 1;
+        while (done < limit) {
+            pass();
+            boolean rowsOk = true;
+            for (int i = 0; i < n && rowsOk; i++) {
+                rowsOk = s[i] > lo && s[i] < Double.POSITIVE_INFINITY;
+            }
+            if (rowsOk) {
+                boolean check = done > 0 && tol > 0 && done % checkEvery == 0;
+                dampedStep(s, a, logU, logUNext, uNext, n, 0, logDRow, tauA, check);
+                if (check) {
+                    double change = 0;
+                    for (int i = 0; i < n; i++) {
+                        change = Math.max(change, stepChange[i]);
+                    }
+                    if (change <= tol) {
+                        converged = true;
+                        break;
+                    }
+                }
+            }
+            boolean colsOk = rowsOk;
+            for (int j = 0; j < m && colsOk; j++) {
+                colsOk = colSum[j] > lo && colSum[j] < Double.POSITIVE_INFINITY;
+            }
+            if (!rowsOk || !colsOk) {
+                // as the balanced loop: log-domain iterations, then the kernel again at their potentials
+                fallbacks++;
+                potentialF(f);
+                potentialG(g);
+                it.adopt(f, g, done);
+                int steps = fresh ? backoff : 1;
+                if (fresh) {
+                    backoff = Math.min(2 * backoff, 256);
+                }
+                int target = Math.min(limit, done + steps);
+                Sinkhorn.iterate(it, target, tol, checkEvery, false);
+                if (it.iterations() < target || fallbacks > MAX_FALLBACKS) {
+                    return;
+                }
+                done = it.iterations();
+                f = it.f();
+                g = it.g();
+                rebuild(f, g);
+                fresh = true;
+                continue;
+            }
+            double shift = 0;
+            if (translate) {
+                // the log domain's translation step at (f', g): λ from the masses, u' and the column sums times e^{λ/ε}
+                for (int i = 0; i < n; i++) {
+                    fNext[i] = ft[i] + eps * logUNext[i];
+                }
+                potentialG(g);
+                double lambda = translationFactor * (SinkhornIterator.logMass(a, logA, fNext, rhoA)
+                        - SinkhornIterator.logMass(b, logB, g, rhoB));
+                if (Double.isFinite(lambda) && lambda != 0) {
+                    shift = lambda * invEps;
+                }
+            }
+            boolean outside = false;
+            for (int i = 0; i < n; i++) {
+                double x = logUNext[i] + shift;
+                logU[i] = x;
+                u[i] = shift == 0 ? uNext[i] : Math.exp(x);
+                outside |= x > range || x < -range;
+            }
+            if (tauB == 1 && shift != 0) {
+                // a hard column side after a translation: v = 1/(t·e^{λ/ε})
+                for (int j = 0; j < m; j++) {
+                    double x = -(Math.log(colSum[j]) + shift);
+                    logV[j] = x;
+                    v[j] = Math.exp(x);
+                    outside |= x > range || x < -range;
+                }
+            } else {
+                // v' = exp((τ_b − 1)·g~/ε − τ_b·(log t + λ/ε)) (τ_b = 1 and no translation: the balanced 1/t)
+                dampedStep(colSum, b, logV, logVNext, vNext, m, -tauB * shift, logDCol, tauB, false);
+                for (int j = 0; j < m; j++) {
+                    double x = logVNext[j];
+                    logV[j] = x;
+                    v[j] = vNext[j];
+                    outside |= x > range || x < -range;
+                }
+            }
+            done++;
+            fresh = false;
+            if (outside) {
+                absorptions++;
+                potentialF(f);
+                potentialG(g);
+                rebuild(f, g);
+                fresh = true;
+            }
+        }
+        potentialF(f);
+        potentialG(g);
+        it.adopt(f, g, done);
+    }
+
     /** {@return whether the last run stopped on the tolerance in the kernel, so that {@link #result} applies} */
     boolean converged() {
         return converged;
@@ -356,7 +586,8 @@ final class KernelLoop implements AutoCloseable {
      * ({@link SinkhornKernels#kernelResultStepF32}) instead of the log-domain sweeps: with s = K~·(b∘v) from the
      * iteration that measured the error, T = K~ᵀ·(a∘u) and R_i = Σ_j K~_ij·b_j·v_j·C_ij, the log-domain
      * result's log-sum-exps are rowLse_i = log s_i − f~_i/ε and colLse_j = log T_j − g~_j/ε, and row i's mean
-     * cost is R_i/s_i. The iterator holds the state's potentials.
+     * cost is R_i/s_i (unbalanced problems alike: u is the state's scaling, and the result's unbalanced terms come
+     * from the same log-sum-exps). The iterator holds the state's potentials.
      *
      * @param it the iterator {@link #run} left its potentials in
      * @return the result ({@code converged} decided again from these sums)

@@ -58,7 +58,8 @@ final class SharedCostBatch {
                 // the stored-kernel products first, and the results of the problems they finished from kernel
                 // products; the log domain below goes on with the others (the kernel gave up on them, or its
                 // result's error is still above the tolerance)
-                loop = new BatchKernelLoop(geometry, kernels, options.threads(), options.epsilon());
+                loop = new BatchKernelLoop(geometry, kernels, options.threads(), options.epsilon(), options.rhoA(),
+                        options.rhoB(), options.translationInvariant());
                 try {
                     loop.run(it, active.clone(), options.maxIterations(), tol, checkEvery);
                     fromKernel = loop.results(it);

@@ -442,7 +442,7 @@ public final class Sinkhorn {
      */
     private static SinkhornResult kernelSolve(SinkhornIterator it, Geometry geometry, SinkhornOptions options) {
         try (KernelLoop loop = new KernelLoop(geometry, options.kernels(), options.threads(), it.weightsA(), it.weightsB(),
-                options.epsilon())) {
+                options.epsilon(), options.rhoA(), options.rhoB(), options.translationInvariant())) {
             int logAtTarget = runSchedule(it, geometry, options, false, loop);
             SinkhornResult r = null;
             if (loop.converged()) {

@@ -74,7 +74,7 @@ public final class SinkhornIterator implements AutoCloseable {
         rhoB = options.rhoB();
         unbalanced = options.unbalanced();
         translate = unbalanced && options.translationInvariant();
-        translationFactor = 1.0 / ((rhoA == Double.POSITIVE_INFINITY ? 0 : 1 / rhoA) + (rhoB == Double.POSITIVE_INFINITY ? 0 : 1 / rhoB));
+        translationFactor = translationFactor(rhoA, rhoB);
         double[][] ab = checkedWeights(geometry, aw, bw, options.epsilon(), unbalanced);
         a = ab[0];
         b = ab[1];
@@ -430,8 +430,13 @@ public final class SinkhornIterator implements AutoCloseable {
         }
     }
 
+    /** {@return ρ_a·ρ_b/(ρ_a + ρ_b) with 1/∞ = 0, the translation step's factor} */
+    static double translationFactor(double rhoA, double rhoB) {
+        return 1.0 / ((rhoA == Double.POSITIVE_INFINITY ? 0 : 1 / rhoA) + (rhoB == Double.POSITIVE_INFINITY ? 0 : 1 / rhoB));
+    }
+
     /** log ⟨w, e^{−p/ρ}⟩ (log m(w) for ρ = ∞), shifted by its largest term. */
-    private static double logMass(double[] w, double[] logW, double[] p, double rho) {
+    static double logMass(double[] w, double[] logW, double[] p, double rho) {
         double max = Double.NEGATIVE_INFINITY;
         boolean hard = rho == Double.POSITIVE_INFINITY;
         for (int k = 0; k < w.length; k++) {

@@ -221,7 +221,8 @@ public final class SinkhornOptions {
      * {@code auto} (the default: kernel sweeps where they apply and pay, a single solve or a batch on the CPU
      * over a stored matrix of at least 2^16 entries in all). A single solve's result is computed from the
      * final potentials by the log-domain sweeps, a batch's from kernel products at those potentials, and a
-     * solve whose kernel iterations stop short of the tolerance goes on in the log domain. Matrix-free costs,
+     * solve whose kernel iterations stop short of the tolerance goes on in the log domain. Unbalanced problems
+     * ({@link #withRho}) take the same choice and run the damped updates in the absorbed form. Matrix-free costs,
      * annealing stages above the target ε, and the devices use the log domain.
      *
      * @param sweeps {@code log}, {@code kernel} or {@code auto}
@@ -256,8 +257,10 @@ public final class SinkhornOptions {
      * transport; both: the balanced problem, bit for bit the default). Each update is the balanced one damped
      * by τ = ρ/(ρ + ε) (POT's {@code reg_m} = ρ with {@code reg_type='kl'}; OTT's {@code tau_a}; GeomLoss's
      * {@code reach^p}). With a finite ρ the tolerance applies to the potentials' change
-     * max_i |f'_i − f_i|/ε over one iteration instead of the marginal error. The log-domain sweeps run it
-     * (also for {@code auto}); {@code sweeps kernel} and the accelerator backends refuse it.
+     * max_i |f'_i − f_i|/ε over one iteration instead of the marginal error. Every path runs it: the log-domain
+     * sweeps, the stored-kernel ones ({@code kernel}, and {@code auto} by the balanced rule; single solves and
+     * shared-cost batches), and the accelerator backends ({@code opencl}, {@code tornado}; without
+     * {@link #withTranslationInvariant translation-invariant} updates, which they refuse).
      *
      * @param rhoA ρ_a, the penalty on the source marginal, positive (infinite: a hard constraint)
      * @param rhoB ρ_b, the penalty on the target marginal, positive (infinite: a hard constraint)

@@ -124,9 +124,34 @@ class CliUnbalancedTest {
             assertTrue(r.err().contains(k[2]), r.toString());
             assertTrue(!r.out().contains("NaN"), r.toString());
         }
-        CliTest.Run r = CliTest.jot("solve", "--cost-matrix", c.toString(), "--epsilon", "1", "--rho", "1", "--sweeps", "kernel");
-        assertEquals(Jot.BAD_INPUT, r.code(), r.toString());
-        assertTrue(r.err().contains("sweeps kernel does not run unbalanced"), r.toString());
+        // sweeps kernel runs a finite rho (the damped scalings) and gives the log domain's value
+        Path a = file("a.csv", "0.5,0.5\n");
+        Map<String, Object> kernel = json(CliTest.jot("solve", "--cost-matrix", c.toString(), "--a", a.toString(), "--b", a.toString(),
+                "--epsilon", "1", "--rho", "1", "--precision", "f64", "--tol", "1e-13", "--sweeps", "kernel", "--json"));
+        assertEquals("kernel", kernel.get("sweeps"));
+        assertEquals(0.35681721604912, num(kernel, "objective"), 1e-12);
+    }
+
+    @Test
+    void autoRunsTheStoredKernelOnA300By300UnbalancedProblem() throws IOException {
+        java.util.Random rnd = new java.util.Random(4);
+        StringBuilder xs = new StringBuilder(), ys = new StringBuilder(), bs = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            xs.append(rnd.nextDouble()).append(',').append(rnd.nextDouble()).append('\n');
+            ys.append(0.2 + 0.6 * rnd.nextDouble()).append(',').append(0.2 + 0.6 * rnd.nextDouble()).append('\n');
+            bs.append(i == 0 ? "" : ",").append(2.0 / 300);
+        }
+        Path x = file("x.csv", xs.toString()), y = file("y.csv", ys.toString()), b = file("b.csv", bs + "\n");
+        List<String> args = List.of("solve", "--x", x.toString(), "--y", y.toString(), "--b", b.toString(), "--epsilon", "0.05",
+                "--rho", "1", "--translation-invariant", "--precision", "f64", "--tol", "1e-10", "--json");
+        Map<String, Object> auto = json(CliTest.jot(args.toArray(String[]::new)));
+        assertEquals("kernel", auto.get("sweeps"), auto.toString());
+        assertEquals(Boolean.TRUE, auto.get("converged"));
+        Map<String, Object> log = json(CliTest.jot(concat(args, List.of("--sweeps", "log"))));
+        assertEquals("log", log.get("sweeps"));
+        assertEquals(num(log, "objective"), num(auto, "objective"), 1e-9 * Math.abs(num(log, "objective")));
+        assertEquals(num(log, "mass"), num(auto, "mass"), 1e-9 * num(log, "mass"));
+        assertEquals(num(log, "iterations"), num(auto, "iterations"));
     }
 
     private static String[] concat(List<String> a, List<String> b) {

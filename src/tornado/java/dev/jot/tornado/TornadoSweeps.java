@@ -25,7 +25,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * sweep (h from f, then the new g) and the plan sums for the result. The costs (or points) and weights
  * are transferred once (FIRST_EXECUTION) and stay on the device; the potentials and ε go over every
  * execution (O(B·(n + m)) numbers), and the new potentials and errors come back. The kernels are
- * {@link TornadoKernels}.
+ * {@link TornadoKernels}. Unbalanced problems ({@link #setDamping}) have their new potentials damped on the host,
+ * f' = τ_a·(−ε·lse), where their stopping quantity, the potentials' change, is computed too.
  *
  * <p>Every task runs on the device or the solve fails: TornadoVM's bailout recovery (on by default) would
  * run a task it cannot compile as sequential Java, print one line and carry on (in 5.2.0 the next execution
@@ -52,6 +53,13 @@ public final class TornadoSweeps implements DeviceSweeps {
     private final IntArray active;
     private final TornadoExecutionPlan plan;
     private final String deviceName;
+    /**
+     * Unbalanced problems: the dampings τ_a, τ_b (1: balanced), applied on the host to the potentials the device
+     * computes (f' = τ_a·(−ε·lse)), and the source weights for the potentials' change, their stopping quantity.
+     */
+    private final double[] tauA;
+    private final double[] tauB;
+    private final double[] weightsA;
 
     /** Uploads a batch of problems of equal sizes (as {@code OpenClSweeps}). */
     public TornadoSweeps(List<? extends Geometry> geometries, double[][] a, double[][] b) {
@@ -128,7 +136,12 @@ public final class TornadoSweeps implements DeviceSweeps {
                 d, points ? 1 : 0, kind);
         IntArray metaCols = IntArray.fromElements(m, n, problems, shared ? 0 : n * m, shared ? 0 : m * d, shared ? 0 : n * d,
                 d, points ? 1 : 0, kind);
-        DoubleArray wA = DoubleArray.fromArray(flatten(a, n)), wB = DoubleArray.fromArray(flatten(b, m));
+        weightsA = flatten(a, n);
+        tauA = new double[problems];
+        tauB = new double[problems];
+        java.util.Arrays.fill(tauA, 1.0);
+        java.util.Arrays.fill(tauB, 1.0);
+        DoubleArray wA = DoubleArray.fromArray(weightsA), wB = DoubleArray.fromArray(flatten(b, m));
         DoubleArray logA = logs(wA), logB = logs(wB);
         f = new DoubleArray(problems * n);
         fNext = new DoubleArray(problems * n);
@@ -280,12 +293,44 @@ public final class TornadoSweeps implements DeviceSweeps {
     }
 
     @Override
+    public void setDamping(int problem, double dampingA, double dampingB) {
+        if (!(dampingA > 0 && dampingA <= 1) || !(dampingB > 0 && dampingB <= 1)) {
+            throw new IllegalArgumentException("the dampings must be in (0, 1], got tau_a = " + dampingA + ", tau_b = " + dampingB);
+        }
+        tauA[problem] = dampingA;
+        tauB[problem] = dampingB;
+    }
+
+    private boolean unbalanced(int p) {
+        return tauA[p] < 1 || tauB[p] < 1;
+    }
+
+    @Override
     public void rowUpdate(boolean[] act, double[] errors) {
         setActive(act);
         execute(plan, 0);
+        for (int p = 0; p < problems; p++) {
+            if (act[p] && unbalanced(p)) {
+                // the damped update, f' = τ_a·(−ε·lse), and its stopping quantity max_i |f'_i − f_i|/ε (NaN if not finite)
+                double t = tauA[p], inv = par.get(problems + p), change = 0;
+                for (int i = 0; i < n; i++) {
+                    int k = p * n + i;
+                    double fn = t * fNext.get(k);
+                    fNext.set(k, fn);
+                    if (!Double.isFinite(fn)) {
+                        change = Double.NaN;
+                    } else if (weightsA[k] > 0 && !Double.isNaN(change)) {
+                        change = Math.max(change, Math.abs(fn - f.get(k)) * inv);
+                    }
+                }
+                if (errors != null) {
+                    errors[p] = change;
+                }
+            }
+        }
         if (errors != null) {
             for (int p = 0; p < problems; p++) {
-                if (act[p]) {
+                if (act[p] && !unbalanced(p)) {
                     double s = 0;
                     for (int i = 0; i < n; i++) {
                         s += err.get(p * n + i);
@@ -313,8 +358,9 @@ public final class TornadoSweeps implements DeviceSweeps {
         execute(plan, 1);
         for (int p = 0; p < problems; p++) {
             if (act[p]) {
+                double t = tauB[p];
                 for (int j = 0; j < m; j++) {
-                    g.set(p * m + j, gNext.get(p * m + j));
+                    g.set(p * m + j, t == 1 ? gNext.get(p * m + j) : t * gNext.get(p * m + j));
                 }
             }
         }

@@ -95,6 +95,35 @@ class TornadoSweepsTest {
         assertEquals(cpu.objective(), tv.objective(), tol * Math.abs(cpu.objective()), "objective");
     }
 
+    @ParameterizedTest(name = "{0} rho {1}, {2} matrix-free={3}")
+    @CsvSource({"f32, 0.1, 0.1, false", "f32, inf, 0.3, true", "f64, 0.1, 0.5, false", "f64, 0.3, inf, true", "f64, inf, 0.2, false"})
+    void unbalancedAgreesWithTheCpuLogDomain(String precision, String rhoA, String rhoB, boolean matrixFree) {
+        Precision p = Precision.parse(precision);
+        Random rnd = new Random(9);
+        Points x = cloud(rnd, 100, 2), y = cloud(rnd, 80, 2);
+        Weights a = weights(rnd, 100, true);
+        double[] bw = weights(rnd, 80, false).toArray();
+        for (int j = 0; j < bw.length; j++) {
+            bw[j] *= 2; // masses 1 and 2
+        }
+        Weights b = Weights.of(bw);
+        double ra = Double.parseDouble(rhoA.replace("inf", "Infinity")), rb = Double.parseDouble(rhoB.replace("inf", "Infinity"));
+        SinkhornOptions o = SinkhornOptions.epsilon(0.05).withPrecision(p).withMatrixFree(matrixFree).withRho(ra, rb)
+                .withTolerance(p == Precision.F32 ? 1e-5 : 1e-11).withMaxIterations(20_000).withSweeps("log");
+        SinkhornResult cpu = Sinkhorn.solve(x, y, a, b, CostFunction.SQUARED_EUCLIDEAN, o);
+        SinkhornResult tv = Sinkhorn.solve(x, y, a, b, CostFunction.SQUARED_EUCLIDEAN, o.withBackend("tornado"));
+        System.out.printf("tornado unbalanced %s rho %s, %s: objective rel. diff %.2e, mass %.6f, iterations %d (cpu %d)%n", precision,
+                rhoA, rhoB, Math.abs(tv.objective() - cpu.objective()) / Math.abs(cpu.objective()), tv.mass(), tv.iterations(),
+                cpu.iterations());
+        assertTrue(tv.converged(), tv.status());
+        assertTrue(tv.unbalanced() && tv.status().contains("potentials' change"), tv.status());
+        double tol = p == Precision.F32 ? 1e-4 : 1e-9;
+        assertEquals(cpu.objective(), tv.objective(), tol * Math.abs(cpu.objective()), "objective");
+        assertEquals(cpu.cost(), tv.cost(), tol * Math.abs(cpu.cost()), "cost");
+        assertEquals(cpu.mass(), tv.mass(), tol * cpu.mass(), "mass");
+        assertEquals(cpu.iterations(), tv.iterations(), p == Precision.F64 ? 0 : 2 + cpu.iterations() / 50, "iterations");
+    }
+
     @Test
     void batches() {
         Random rnd = new Random(5);

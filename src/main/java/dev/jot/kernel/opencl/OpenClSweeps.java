@@ -57,8 +57,12 @@ public final class OpenClSweeps implements DeviceSweeps {
     private final long strideX;
     private final long strideY;
     private final MemorySegment wA, logA, wB, logB, f, fNext, g, rowLse, colLse, err, scratchN, scratchM, norm, cost,
-            hRow, hCol, eps, invEps, activeBuf, whichBuf;
+            hRow, hCol, eps, invEps, epsRows, epsCols, changeBuf, activeBuf, whichBuf;
     private final double[] epsHost;
+    /** Each problem's damping of the f and g updates (1: balanced), and whether its errors are the potentials' change. */
+    private final double[] tauA;
+    private final double[] tauB;
+    private final boolean[] unbalanced;
     private boolean epsDirty = true;
     private int[] activeOnDevice;
     private boolean closed;
@@ -186,10 +190,19 @@ public final class OpenClSweeps implements DeviceSweeps {
             hCol = buffer(bn * rb);
             eps = buffer((long) problems * ab);
             invEps = buffer((long) problems * ab);
+            epsRows = buffer((long) problems * ab);
+            epsCols = buffer((long) problems * ab);
+            changeBuf = buffer((long) problems * 4);
             activeBuf = buffer((long) problems * 4);
             whichBuf = buffer((long) problems * 4);
             epsHost = new double[problems];
             Arrays.fill(epsHost, 1.0);
+            tauA = new double[problems];
+            tauB = new double[problems];
+            Arrays.fill(tauA, 1.0);
+            Arrays.fill(tauB, 1.0);
+            unbalanced = new boolean[problems];
+            writeInts(changeBuf, unbalanced);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -215,6 +228,23 @@ public final class OpenClSweeps implements DeviceSweeps {
     }
 
     @Override
+    public void setDamping(int problem, double dampingA, double dampingB) {
+        if (!(dampingA > 0 && dampingA <= 1) || !(dampingB > 0 && dampingB <= 1)) {
+            throw new IllegalArgumentException("the dampings must be in (0, 1], got tau_a = " + dampingA + ", tau_b = " + dampingB);
+        }
+        if (tauA[problem] != dampingA || tauB[problem] != dampingB) {
+            tauA[problem] = dampingA;
+            tauB[problem] = dampingB;
+            epsDirty = true;
+            boolean u = dampingA < 1 || dampingB < 1;
+            if (u != unbalanced[problem]) {
+                unbalanced[problem] = u;
+                writeInts(changeBuf, unbalanced);
+            }
+        }
+    }
+
+    @Override
     public void rowUpdate(boolean[] active, double[] errors) {
         sync(active);
         scale(logB, g, m, activeBuf, hRow);
@@ -223,9 +253,11 @@ public final class OpenClSweeps implements DeviceSweeps {
             double[] e = readAcc(err, (long) problems * n);
             for (int p = 0; p < problems; p++) {
                 if (active[p]) {
+                    // the marginal error's sum, or (unbalanced) the potentials' change, a maximum (NaN stays NaN)
                     double s = 0;
                     for (int i = 0; i < n; i++) {
-                        s += e[p * n + i];
+                        double v = e[p * n + i];
+                        s = unbalanced[p] ? (Double.isNaN(v) || Double.isNaN(s) ? Double.NaN : Math.max(s, v)) : s + v;
                     }
                     errors[p] = s;
                 }
@@ -271,12 +303,17 @@ public final class OpenClSweeps implements DeviceSweeps {
 
     private void sync(boolean[] active) {
         if (epsDirty) {
-            double[] inv = new double[problems];
+            double[] inv = new double[problems], rows = new double[problems], cols = new double[problems];
             for (int p = 0; p < problems; p++) {
                 inv[p] = 1.0 / epsHost[p];
+                // ε·τ: ε itself for a balanced update (τ = 1)
+                rows[p] = tauA[p] * epsHost[p];
+                cols[p] = tauB[p] * epsHost[p];
             }
             writeAcc(eps, epsHost);
             writeAcc(invEps, inv);
+            writeAcc(epsRows, rows);
+            writeAcc(epsCols, cols);
             epsDirty = false;
         }
         int[] want = new int[problems];
@@ -300,8 +337,8 @@ public final class OpenClSweeps implements DeviceSweeps {
         setArgs(kLse, points ? 1 : 0, columns ? costCols : costRows, strideC,
                 columns ? selfCols : selfRows, columns ? strideY : strideX,
                 columns ? otherColsT : otherRowsT, columns ? strideX : strideY,
-                d, costKind, realArg(halfP), rows, cols, h, eps, invEps, wSelf, potSelf, wantErr ? 1 : 0,
-                potOut, lseOut, errOut, act);
+                d, costKind, realArg(halfP), rows, cols, h, columns ? epsCols : epsRows, invEps, wSelf, potSelf, wantErr ? 1 : 0,
+                changeBuf, potOut, lseOut, errOut, act);
         run(kLse, (long) rows * wg, wg);
     }
 

@@ -631,6 +631,40 @@ public final class VectorKernels implements SinkhornKernels {
 
     @Override
     public void kernelRowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] s, int sOffset, float[] t) {
+        rowStepF32(k, rows, cols, w, a, null, 1, s, sOffset, t);
+    }
+
+    @Override
+    public void kernelRowStepDampedF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] logD, double tau,
+                                       double[] s, int sOffset, float[] t) {
+        rowStepF32(k, rows, cols, w, a, java.util.Objects.requireNonNull(logD, "logD"), tau, s, sOffset, t);
+    }
+
+    /**
+     * The row coefficient of a row step: a/s (balanced, {@code logD == null}; 0 when s is not positive or the
+     * coefficient is not finite in f32), or a·exp(logD_r − τ·log s) (damped; 0 when a or s is not positive, and
+     * +∞ kept, so that the column sums show it).
+     */
+    private static float coefficientF32(double a, float sum, double[] logD, int r, double tau) {
+        if (logD == null) {
+            float c = sum > 0 ? (float) (a / sum) : 0f;
+            return Float.isFinite(c) ? c : 0f;
+        }
+        return sum > 0 && a > 0 ? (float) (a * SinkhornKernels.dampedScaling(logD[r], tau, sum)) : 0f;
+    }
+
+    /** {@link #coefficientF32} in f64. */
+    private static double coefficientF64(double a, double sum, double[] logD, int r, double tau) {
+        if (logD == null) {
+            double c = sum > 0 ? a / sum : 0;
+            return Double.isFinite(c) ? c : 0;
+        }
+        return sum > 0 && a > 0 ? a * SinkhornKernels.dampedScaling(logD[r], tau, sum) : 0;
+    }
+
+    /** The row step, balanced ({@code logD == null}) or damped: see {@link #coefficientF32}. */
+    private void rowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] logD, double tau,
+                            double[] s, int sOffset, float[] t) {
         final int bound = FS.loopBound(cols);
         final long rowBytes = (long) cols * Float.BYTES;
         final int blocks = rows / 4;
@@ -669,14 +703,13 @@ public final class VectorKernels implements SinkhornKernels {
                         sum[e] += k.get(F32, base + (long) j * Float.BYTES) * w[j];
                     }
                     s[sOffset + r + e] = sum[e];
-                    float ce = sum[e] > 0 ? (float) (a[sOffset + r + e] / sum[e]) : 0f;
-                    cb[e] = Float.isFinite(ce) ? ce : 0f;
+                    cb[e] = coefficientF32(a[sOffset + r + e], sum[e], logD, sOffset + r + e, tau);
                 }
                 p0 = b0;
             }
         }
         for (int r = 4 * blocks; r < rows; r++) {
-            rowStep1F32(k, r * rowBytes, cols, bound, w, a, s, sOffset + r, t);
+            rowStep1F32(k, r * rowBytes, cols, bound, w, a, logD, tau, s, sOffset + r, t);
         }
     }
 
@@ -745,9 +778,12 @@ public final class VectorKernels implements SinkhornKernels {
         }
     }
 
-    /** One remainder row of {@link #kernelRowStepF32} (at byte offset base; its index in a and s is {@code i}). */
-    private static void rowStep1F32(MemorySegment k, long base, int cols, int bound, float[] w, double[] a, double[] s, int i,
-                                    float[] t) {
+    /**
+     * One remainder row of {@link #rowStepF32} (at byte offset base; its index in a, logD and s is {@code i}), its
+     * coefficient by {@link #coefficientF32}.
+     */
+    private static void rowStep1F32(MemorySegment k, long base, int cols, int bound, float[] w, double[] a, double[] logD,
+                                    double tau, double[] s, int i, float[] t) {
         FloatVector acc = FloatVector.zero(FS);
         for (int j = 0; j < bound; j += FL) {
             acc = FloatVector.fromMemorySegment(FS, k, base + (long) j * Float.BYTES, ORDER).fma(FloatVector.fromArray(FS, w, j), acc);
@@ -757,8 +793,8 @@ public final class VectorKernels implements SinkhornKernels {
             sum += k.get(F32, base + (long) j * Float.BYTES) * w[j];
         }
         s[i] = sum;
-        float c = sum > 0 ? (float) (a[i] / sum) : 0f;
-        if (c == 0 || !Float.isFinite(c)) {
+        float c = coefficientF32(a[i], sum, logD, i, tau);
+        if (c == 0) {
             return;
         }
         final FloatVector cv = FloatVector.broadcast(FS, c);
@@ -772,6 +808,18 @@ public final class VectorKernels implements SinkhornKernels {
 
     @Override
     public void kernelRowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] s, int sOffset, double[] t) {
+        rowStepF64(k, rows, cols, w, a, null, 1, s, sOffset, t);
+    }
+
+    @Override
+    public void kernelRowStepDampedF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] logD, double tau,
+                                       double[] s, int sOffset, double[] t) {
+        rowStepF64(k, rows, cols, w, a, java.util.Objects.requireNonNull(logD, "logD"), tau, s, sOffset, t);
+    }
+
+    /** {@link #rowStepF32} in f64. */
+    private void rowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] logD, double tau,
+                            double[] s, int sOffset, double[] t) {
         final int bound = DS.loopBound(cols);
         final long rowBytes = (long) cols * Double.BYTES;
         int r = 0;
@@ -795,8 +843,7 @@ public final class VectorKernels implements SinkhornKernels {
                     sum[q] += k.get(F64, base[q] + (long) j * Double.BYTES) * w[j];
                 }
                 s[sOffset + r + q] = sum[q];
-                double cq = sum[q] > 0 ? a[sOffset + r + q] / sum[q] : 0;
-                c[q] = Double.isFinite(cq) ? cq : 0;
+                c[q] = coefficientF64(a[sOffset + r + q], sum[q], logD, sOffset + r + q, tau);
             }
             final DoubleVector c0 = DoubleVector.broadcast(DS, c[0]), c1 = DoubleVector.broadcast(DS, c[1]),
                     c2 = DoubleVector.broadcast(DS, c[2]), c3 = DoubleVector.broadcast(DS, c[3]);
@@ -826,8 +873,8 @@ public final class VectorKernels implements SinkhornKernels {
                 sum += k.get(F64, base + (long) j * Double.BYTES) * w[j];
             }
             s[sOffset + r] = sum;
-            double c = sum > 0 ? a[sOffset + r] / sum : 0;
-            if (c == 0 || !Double.isFinite(c)) {
+            double c = coefficientF64(a[sOffset + r], sum, logD, sOffset + r, tau);
+            if (c == 0) {
                 continue;
             }
             final DoubleVector cv = DoubleVector.broadcast(DS, c);
@@ -1055,6 +1102,206 @@ public final class VectorKernels implements SinkhornKernels {
                 next[o + p] = x;
                 prod[o + p] = w[o + p] * x;
             }
+        }
+    }
+
+    /**
+     * The damped scalings exp(x) of {@link #dampedScalingStepF64}: ∞ above 709, 0 below −708.3 (where {@link Math#exp}
+     * is 0 or subnormal), NaN for NaN.
+     */
+    private static DoubleVector dampedExp(DoubleVector lg) {
+        DoubleVector x = VectorMath.expOrZero(lg.min(709.0));
+        return x.blend(Double.POSITIVE_INFINITY, lg.compare(VectorOperators.GT, 709.0)).blend(Double.NaN, lg.compare(VectorOperators.NE, lg));
+    }
+
+    // The damped steps run their vectors row by row in methods of their own: one pass with the logarithm, then one
+    // with the exponential (the two in one method exceed C2's node budget for inlining, and a vector passed to a method
+    // that is not inlined is boxed, which costs several times the arithmetic).
+
+    @Override
+    public void dampedScalingStepF32(float[] sums, float[] w, double[] logOld, double[] logNext, float[] next, float[] prod,
+                                     int rows, int width, double[] logD, double[] logE, double tau, float[] low, float[] high,
+                                     double[] logLow, double[] logHigh, double[] change) {
+        if (FH.length() != DL) {
+            ScalarKernels.INSTANCE.dampedScalingStepF32(sums, w, logOld, logNext, next, prod, rows, width, logD, logE, tau, low, high,
+                    logLow, logHigh, change);
+            return;
+        }
+        final int bound = DS.loopBound(width);
+        for (int r = 0; r < rows; r++) {
+            final int o = r * width;
+            final double ld = logD[r];
+            if (tau == 1) {
+                balancedRowF32(sums, w, logOld, logNext, next, prod, o, bound, low, high, logLow, logHigh, change);
+            } else {
+                dampedRowF32(sums, w, logOld, logNext, o, bound, ld, logE, tau, low, high, logLow, logHigh, change);
+                expRowF32(w, logNext, next, prod, o, bound);
+            }
+            for (int p = bound; p < width; p++) {
+                float sum = sums[o + p];
+                low[p] = Math.min(low[p], sum);
+                high[p] = Math.max(high[p], sum);
+                float x;
+                double lg;
+                if (tau == 1) {
+                    x = 1f / sum;
+                    lg = Math.log(x);
+                } else {
+                    lg = SinkhornKernels.dampedLog(ld + logE[p], tau, sum);
+                    x = (float) Math.exp(lg);
+                }
+                if (change != null && w[o + p] > 0) {
+                    change[p] = Math.max(change[p], Math.abs(lg - logOld[o + p]));
+                }
+                logLow[p] = Math.min(logLow[p], lg);
+                logHigh[p] = Math.max(logHigh[p], lg);
+                logNext[o + p] = lg;
+                next[o + p] = x;
+                prod[o + p] = w[o + p] * x;
+            }
+        }
+    }
+
+    /** The logarithms of one row of {@link #dampedScalingStepF32} with τ &lt; 1 (entries o to o + bound − 1). */
+    private static void dampedRowF32(float[] sums, float[] w, double[] logOld, double[] logNext, int o, int bound, double ld,
+                                     double[] logE, double tau, float[] low, float[] high, double[] logLow, double[] logHigh,
+                                     double[] change) {
+        final DoubleVector negTau = DoubleVector.broadcast(DS, -tau);
+        for (int p = 0; p < bound; p += DL) {
+            FloatVector sum = FloatVector.fromArray(FH, sums, o + p), wv = FloatVector.fromArray(FH, w, o + p);
+            FloatVector.fromArray(FH, low, p).min(sum).intoArray(low, p);
+            FloatVector.fromArray(FH, high, p).max(sum).intoArray(high, p);
+            DoubleVector lg = VectorMath.log((DoubleVector) sum.convertShape(VectorOperators.F2D, DS, 0))
+                    .fma(negTau, DoubleVector.fromArray(DS, logE, p).add(ld));
+            if (change != null) {
+                DoubleVector d = lg.sub(DoubleVector.fromArray(DS, logOld, o + p)).abs();
+                var carries = ((DoubleVector) wv.convertShape(VectorOperators.F2D, DS, 0)).compare(VectorOperators.GT, 0.0);
+                DoubleVector.fromArray(DS, change, p).max(d.blend(0.0, carries.not())).intoArray(change, p);
+            }
+            DoubleVector.fromArray(DS, logLow, p).min(lg).intoArray(logLow, p);
+            DoubleVector.fromArray(DS, logHigh, p).max(lg).intoArray(logHigh, p);
+            lg.intoArray(logNext, o + p);
+        }
+    }
+
+    /** The scalings of one row of {@link #dampedScalingStepF32} from their logarithms: next = exp(x) in f32, prod = w·next. */
+    private static void expRowF32(float[] w, double[] logNext, float[] next, float[] prod, int o, int bound) {
+        for (int p = 0; p < bound; p += DL) {
+            FloatVector x = (FloatVector) dampedExp(DoubleVector.fromArray(DS, logNext, o + p)).convertShape(VectorOperators.D2F, FH, 0);
+            x.intoArray(next, o + p);
+            FloatVector.fromArray(FH, w, o + p).mul(x).intoArray(prod, o + p);
+        }
+    }
+
+    /** The vectors of one row of {@link #dampedScalingStepF32} with τ = 1: the balanced 1/sum in f32, and its logarithm. */
+    private static void balancedRowF32(float[] sums, float[] w, double[] logOld, double[] logNext, float[] next, float[] prod, int o,
+                                       int bound, float[] low, float[] high, double[] logLow, double[] logHigh, double[] change) {
+        final FloatVector one = FloatVector.broadcast(FH, 1f);
+        for (int p = 0; p < bound; p += DL) {
+            FloatVector sum = FloatVector.fromArray(FH, sums, o + p), wv = FloatVector.fromArray(FH, w, o + p);
+            FloatVector.fromArray(FH, low, p).min(sum).intoArray(low, p);
+            FloatVector.fromArray(FH, high, p).max(sum).intoArray(high, p);
+            FloatVector x = one.div(sum);
+            DoubleVector lg = VectorMath.log((DoubleVector) x.convertShape(VectorOperators.F2D, DS, 0));
+            if (change != null) {
+                DoubleVector d = lg.sub(DoubleVector.fromArray(DS, logOld, o + p)).abs();
+                var carries = ((DoubleVector) wv.convertShape(VectorOperators.F2D, DS, 0)).compare(VectorOperators.GT, 0.0);
+                DoubleVector.fromArray(DS, change, p).max(d.blend(0.0, carries.not())).intoArray(change, p);
+            }
+            DoubleVector.fromArray(DS, logLow, p).min(lg).intoArray(logLow, p);
+            DoubleVector.fromArray(DS, logHigh, p).max(lg).intoArray(logHigh, p);
+            lg.intoArray(logNext, o + p);
+            x.intoArray(next, o + p);
+            wv.mul(x).intoArray(prod, o + p);
+        }
+    }
+
+    @Override
+    public void dampedScalingStepF64(double[] sums, double[] w, double[] logOld, double[] logNext, double[] next, double[] prod,
+                                     int rows, int width, double[] logD, double[] logE, double tau, double[] low, double[] high,
+                                     double[] logLow, double[] logHigh, double[] change) {
+        final int bound = DS.loopBound(width);
+        for (int r = 0; r < rows; r++) {
+            final int o = r * width;
+            final double ld = logD[r];
+            if (tau == 1) {
+                balancedRowF64(sums, w, logOld, logNext, next, prod, o, bound, low, high, logLow, logHigh, change);
+            } else {
+                dampedRowF64(sums, w, logOld, logNext, o, bound, ld, logE, tau, low, high, logLow, logHigh, change);
+                expRowF64(w, logNext, next, prod, o, bound);
+            }
+            for (int p = bound; p < width; p++) {
+                double sum = sums[o + p];
+                low[p] = Math.min(low[p], sum);
+                high[p] = Math.max(high[p], sum);
+                double x, lg;
+                if (tau == 1) {
+                    x = 1 / sum;
+                    lg = Math.log(x);
+                } else {
+                    lg = SinkhornKernels.dampedLog(ld + logE[p], tau, sum);
+                    x = Math.exp(lg);
+                }
+                if (change != null && w[o + p] > 0) {
+                    change[p] = Math.max(change[p], Math.abs(lg - logOld[o + p]));
+                }
+                logLow[p] = Math.min(logLow[p], lg);
+                logHigh[p] = Math.max(logHigh[p], lg);
+                logNext[o + p] = lg;
+                next[o + p] = x;
+                prod[o + p] = w[o + p] * x;
+            }
+        }
+    }
+
+    /** The logarithms of one row of {@link #dampedScalingStepF64} with τ &lt; 1. */
+    private static void dampedRowF64(double[] sums, double[] w, double[] logOld, double[] logNext, int o, int bound, double ld,
+                                     double[] logE, double tau, double[] low, double[] high, double[] logLow, double[] logHigh,
+                                     double[] change) {
+        final DoubleVector negTau = DoubleVector.broadcast(DS, -tau);
+        for (int p = 0; p < bound; p += DL) {
+            DoubleVector sum = DoubleVector.fromArray(DS, sums, o + p), wv = DoubleVector.fromArray(DS, w, o + p);
+            DoubleVector.fromArray(DS, low, p).min(sum).intoArray(low, p);
+            DoubleVector.fromArray(DS, high, p).max(sum).intoArray(high, p);
+            DoubleVector lg = VectorMath.log(sum).fma(negTau, DoubleVector.fromArray(DS, logE, p).add(ld));
+            if (change != null) {
+                DoubleVector d = lg.sub(DoubleVector.fromArray(DS, logOld, o + p)).abs();
+                DoubleVector.fromArray(DS, change, p).max(d.blend(0.0, wv.compare(VectorOperators.GT, 0.0).not())).intoArray(change, p);
+            }
+            DoubleVector.fromArray(DS, logLow, p).min(lg).intoArray(logLow, p);
+            DoubleVector.fromArray(DS, logHigh, p).max(lg).intoArray(logHigh, p);
+            lg.intoArray(logNext, o + p);
+        }
+    }
+
+    /** The scalings of one row of {@link #dampedScalingStepF64} from their logarithms: next = exp(x), prod = w·next. */
+    private static void expRowF64(double[] w, double[] logNext, double[] next, double[] prod, int o, int bound) {
+        for (int p = 0; p < bound; p += DL) {
+            DoubleVector x = dampedExp(DoubleVector.fromArray(DS, logNext, o + p));
+            x.intoArray(next, o + p);
+            DoubleVector.fromArray(DS, w, o + p).mul(x).intoArray(prod, o + p);
+        }
+    }
+
+    /** The vectors of one row of {@link #dampedScalingStepF64} with τ = 1: the balanced 1/sum, and its logarithm. */
+    private static void balancedRowF64(double[] sums, double[] w, double[] logOld, double[] logNext, double[] next, double[] prod, int o,
+                                       int bound, double[] low, double[] high, double[] logLow, double[] logHigh, double[] change) {
+        final DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        for (int p = 0; p < bound; p += DL) {
+            DoubleVector sum = DoubleVector.fromArray(DS, sums, o + p), wv = DoubleVector.fromArray(DS, w, o + p);
+            DoubleVector.fromArray(DS, low, p).min(sum).intoArray(low, p);
+            DoubleVector.fromArray(DS, high, p).max(sum).intoArray(high, p);
+            DoubleVector x = one.div(sum);
+            DoubleVector lg = VectorMath.log(x);
+            if (change != null) {
+                DoubleVector d = lg.sub(DoubleVector.fromArray(DS, logOld, o + p)).abs();
+                DoubleVector.fromArray(DS, change, p).max(d.blend(0.0, wv.compare(VectorOperators.GT, 0.0).not())).intoArray(change, p);
+            }
+            DoubleVector.fromArray(DS, logLow, p).min(lg).intoArray(logLow, p);
+            DoubleVector.fromArray(DS, logHigh, p).max(lg).intoArray(logHigh, p);
+            lg.intoArray(logNext, o + p);
+            x.intoArray(next, o + p);
+            wv.mul(x).intoArray(prod, o + p);
         }
     }
 

@@ -78,14 +78,16 @@ inline void merge(real* m, real* s, real m2, real s2) {
     }
 }
 
-// lse_i = log sum_j exp(h_j - C_ij / eps) for row i of problem p; pot_i = -eps * lse_i; with wantErr,
-// err_i = w_i |expm1(potSelf_i / eps + lse_i)| (this row's share of the marginal error |P1 - a|_1 of
-// the current state), NaN if the new potential is not finite.
+// lse_i = log sum_j exp(h_j - C_ij / eps) for row i of problem p; pot_i = -damped_p * lse_i (damped = eps,
+// or tau * eps for an unbalanced update, tau = rho / (rho + eps)); with wantErr, err_i = w_i |expm1(potSelf_i /
+// eps + lse_i)| (this row's share of the marginal error |P1 - a|_1 of the current state) or, for a problem with
+// change_p set (unbalanced), |pot_i - potSelf_i| / eps where w_i > 0 (the host takes the maximum: the potentials'
+// change); NaN if the new potential is not finite.
 __kernel void lse(int points, __global const real* C, long cStride,
                   __global const real* X, long xStride, __global const real* YT, long yStride,
                   int d, int kind, real halfP, int rows, int cols,
-                  __global const real* h, __global const acc* eps, __global const acc* invEps,
-                  __global const acc* wSelf, __global const acc* potSelf, int wantErr,
+                  __global const real* h, __global const acc* damped, __global const acc* invEps,
+                  __global const acc* wSelf, __global const acc* potSelf, int wantErr, __global const int* change,
                   __global acc* potOut, __global acc* lseOut, __global acc* errOut,
                   __global const int* active) {
     __local real lm[WG];
@@ -119,12 +121,13 @@ __kernel void lse(int points, __global const real* C, long cStride,
     if (lid == 0) {
         long k = (long) p * rows + i;
         acc l = lm[0] == -INFINITY ? (acc) -INFINITY : (acc) lm[0] + log((acc) ls[0]);
-        acc pot = -eps[p] * l;
+        acc pot = -damped[p] * l;
         potOut[k] = pot;
         lseOut[k] = l;
         if (wantErr) {
             acc w = wSelf[k];
-            errOut[k] = !isfinite(pot) ? (acc) NAN : w > 0 ? w * fabs(expm1(potSelf[k] * invEps[p] + l)) : (acc) 0;
+            errOut[k] = !isfinite(pot) ? (acc) NAN : !(w > 0) ? (acc) 0
+                    : change[p] ? fabs(pot - potSelf[k]) * invEps[p] : w * fabs(expm1(potSelf[k] * invEps[p] + l));
         }
     }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The OpenCL backend against the scalar oracle ({@link OracleSinkhorn}, f64 on the host) and against the
- * CPU backend: dense and matrix-free costs, f32 and (where the device has fp64) f64, batches. Skipped
+ * CPU backend: dense and matrix-free costs, f32 and (where the device has fp64) f64, batches; unbalanced
+ * transport (finite ρ on either side) against the CPU log domain. Skipped
  * where no OpenCL platform exists (CI installs PoCL, see .ci/run).
  */
 class OpenClSinkhornTest {
@@ -235,6 +236,103 @@ class OpenClSinkhornTest {
                 }
             }
         }
+    }
+
+    @ParameterizedTest(name = "{0} rho {1}, {2} matrix-free={3}")
+    @CsvSource({
+            "f32, 0.05, 0.05, false", "f32, 0.5, 2, true", "f32, inf, 0.2, false", "f32, 0.2, inf, true",
+            "f64, 0.05, 0.05, false", "f64, 0.5, 2, true", "f64, inf, 0.2, false", "f64, 0.2, inf, true"})
+    void unbalancedAgreesWithTheCpuLogDomain(String precision, String rhoA, String rhoB, boolean matrixFree) {
+        Precision p = Precision.parse(precision);
+        Assumptions.assumeTrue(p == Precision.F32 || fp64(), "the device has no fp64");
+        Random rnd = new Random(13);
+        Points x = points(cloud(rnd, 120, 2)), y = points(cloud(rnd, 90, 2));
+        double[] a = weights(rnd, 120, true), b = weights(rnd, 90, false);
+        for (int j = 0; j < b.length; j++) {
+            b[j] *= 2; // masses 1 and 2
+        }
+        double ra = Double.parseDouble(rhoA.replace("inf", "Infinity")), rb = Double.parseDouble(rhoB.replace("inf", "Infinity"));
+        SinkhornOptions o = SinkhornOptions.epsilon(0.05).withPrecision(p).withMatrixFree(matrixFree).withRho(ra, rb)
+                .withTolerance(p == Precision.F32 ? 1e-5 : 1e-11).withMaxIterations(20_000).withSweeps("log");
+        SinkhornResult cpu = Sinkhorn.solve(x, y, Weights.of(a), Weights.of(b), CostFunction.SQUARED_EUCLIDEAN, o);
+        SinkhornResult cl = Sinkhorn.solve(x, y, Weights.of(a), Weights.of(b), CostFunction.SQUARED_EUCLIDEAN, o.withBackend("opencl"));
+        assertTrue(cpu.converged(), cpu.status());
+        assertTrue(cl.converged(), cl.status());
+        assertTrue(cl.unbalanced());
+        assertTrue(cl.status().contains("potentials' change"), cl.status());
+        double tol = p == Precision.F32 ? 1e-4 : 1e-9;
+        assertRel(cpu.cost(), cl.cost(), tol, "cost");
+        assertRel(cpu.objective(), cl.objective(), tol, "objective");
+        assertRel(cpu.dualObjective(), cl.dualObjective(), tol, "dual objective");
+        assertRel(cpu.mass(), cl.mass(), tol, "mass");
+        if (p == Precision.F64) {
+            assertEquals(cpu.iterations(), cl.iterations(), "iterations");
+        } else {
+            assertEquals(cpu.iterations(), cl.iterations(), 2 + cpu.iterations() / 50, "iterations");
+        }
+        if (ra == Double.POSITIVE_INFINITY) {
+            assertEquals(1.0, cl.mass(), tol, "P·1 = a");
+        }
+        System.out.printf("opencl unbalanced %s rho %s, %s: objective rel. error %.2e, mass %.6f, iterations %d (cpu %d)%n", precision,
+                rhoA, rhoB, Math.abs(cl.objective() - cpu.objective()) / Math.abs(cpu.objective()), cl.mass(), cl.iterations(),
+                cpu.iterations());
+    }
+
+    @Test
+    void unbalancedValuesBatchesAnnealingAndWhatIsRefused() {
+        // the 2 x 2 value on the device
+        NdArray c2 = NdArray.of(new double[]{0, 1, 1, 0}, 2, 2);
+        Weights half = Weights.of(0.5, 0.5);
+        Precision p = fp64() ? Precision.F64 : Precision.F32;
+        SinkhornResult r = Sinkhorn.solve(c2, half, half, SinkhornOptions.epsilon(1).withPrecision(p).withRho(1)
+                .withTolerance(p == Precision.F64 ? 1e-13 : 1e-6).withMaxIterations(100_000).withBackend("opencl"));
+        assertTrue(r.converged(), r.status());
+        assertEquals(0.35681721604912, r.objective(), p == Precision.F64 ? 1e-12 : 1e-6);
+        assertEquals(0.88106093, r.mass(), p == Precision.F64 ? 5e-9 : 1e-6);
+        // a shared-cost batch: each problem its single solve's, and the CPU log domain's value
+        Random rnd = new Random(17);
+        int n = 60, m = 50;
+        double[][] c = new double[n][m];
+        for (double[] row : c) {
+            for (int j = 0; j < m; j++) {
+                row[j] = rnd.nextDouble();
+            }
+        }
+        DenseGeometry geometry = DenseGeometry.of(c, p);
+        List<Weights> as = new ArrayList<>(), bs = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            as.add(Weights.of(weights(rnd, n, k == 1)));
+            double[] b = weights(rnd, m, false);
+            for (int j = 0; j < m; j++) {
+                b[j] *= 1 + k;
+            }
+            bs.add(Weights.of(b));
+        }
+        SinkhornOptions o = SinkhornOptions.epsilon(0.03).withPrecision(p).withRho(0.3, 1).withBackend("opencl")
+                .withTolerance(p == Precision.F64 ? 1e-11 : 1e-5).withMaxIterations(20_000);
+        BatchResult batch = Sinkhorn.solveBatch(geometry, as, bs, o);
+        for (int k = 0; k < 4; k++) {
+            SinkhornResult single = Sinkhorn.solve(geometry, as.get(k), bs.get(k), o);
+            SinkhornResult cpu = Sinkhorn.solve(geometry, as.get(k), bs.get(k), o.withBackend("cpu").withSweeps("log"));
+            assertTrue(batch.get(k).converged(), batch.get(k).status());
+            assertEquals(single.iterations(), batch.get(k).iterations(), "problem " + k);
+            assertEquals(single.objective(), batch.get(k).objective(), 1e-12 * Math.abs(single.objective()), "problem " + k);
+            assertRel(cpu.objective(), batch.get(k).objective(), p == Precision.F64 ? 1e-9 : 1e-4, "problem " + k + " vs cpu");
+            assertRel(cpu.mass(), batch.get(k).mass(), p == Precision.F64 ? 1e-9 : 1e-4, "problem " + k + " mass vs cpu");
+        }
+        // annealing: the damping is recomputed at every stage
+        Points x = points(cloud(rnd, 80, 2)), y = points(cloud(rnd, 70, 2));
+        SinkhornOptions an = SinkhornOptions.epsilon(0.01).withPrecision(p).withRho(0.1).withAnnealing(0.5)
+                .withTolerance(p == Precision.F64 ? 1e-10 : 1e-5).withMaxIterations(20_000);
+        SinkhornResult cpu = Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, an.withSweeps("log"));
+        SinkhornResult cl = Sinkhorn.solve(x, y, null, null, CostFunction.SQUARED_EUCLIDEAN, an.withBackend("opencl"));
+        assertTrue(cl.converged(), cl.status());
+        assertEquals(cpu.annealEpsilons().length, cl.annealEpsilons().length);
+        assertRel(cpu.objective(), cl.objective(), p == Precision.F64 ? 1e-9 : 1e-4, "annealed objective");
+        // translation-invariant updates stay on the CPU, with one clear line
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sinkhorn.solve(c2, half, half,
+                SinkhornOptions.epsilon(1).withRho(1).withTranslationInvariant(true).withBackend("opencl")));
+        assertTrue(e.getMessage().contains("translation-invariant") && e.getMessage().contains("opencl"), e.getMessage());
     }
 
     @Test

@@ -92,6 +92,42 @@ class VectorMathTest {
     }
 
     @Test
+    void f64LogarithmIsWithinAnUlpOfMathLogEverywhereAndHasTheSpecialValues() {
+        var ds = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
+        int lanes = ds.length();
+        double[] x = new double[lanes], y = new double[lanes];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        double worst = 0, worstAt = 0;
+        int samples = 1_000_000;
+        for (int k = 0; k < samples; k += lanes) {
+            for (int l = 0; l < lanes; l++) {
+                int which = (k / lanes) % 4;
+                // logarithmically spread over the whole range (subnormals included), near 1, near sqrt(2), and at random
+                x[l] = which == 0 ? Math.exp(-744 + 1453 * rnd.nextDouble()) : which == 1 ? 1 + 1e-3 * (rnd.nextDouble() - 0.5)
+                        : which == 2 ? Math.sqrt(2) * (1 + 1e-9 * (rnd.nextDouble() - 0.5)) : Double.MIN_VALUE * (1 + rnd.nextInt(1 << 20));
+            }
+            VectorMath.log(jdk.incubator.vector.DoubleVector.fromArray(ds, x, 0)).intoArray(y, 0);
+            for (int l = 0; l < lanes; l++) {
+                double want = Math.log(x[l]);
+                double e = Math.abs(y[l] - want) / Math.ulp(want);
+                if (e > worst) {
+                    worst = e;
+                    worstAt = x[l];
+                }
+            }
+        }
+        System.out.printf("f64 log: largest error %.3g ulp at x = %s%n", worst, worstAt);
+        assertTrue(worst <= 1, "largest error " + worst + " ulp at " + worstAt);
+        double[] special = {0.0, -0.0, Double.POSITIVE_INFINITY, -1.0, Double.NaN, Double.NEGATIVE_INFINITY, 1.0, Double.MIN_VALUE};
+        double[] in = new double[lanes], out = new double[lanes];
+        for (int k = 0; k < special.length; k++) {
+            java.util.Arrays.fill(in, special[k]);
+            VectorMath.log(jdk.incubator.vector.DoubleVector.fromArray(ds, in, 0)).intoArray(out, 0);
+            assertEquals(Math.log(special[k]), out[0], "log(" + special[k] + ")");
+        }
+    }
+
+    @Test
     void laneSumsAddInLaneOrder() {
         var ds = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
         double[] v = new double[ds.length()];
