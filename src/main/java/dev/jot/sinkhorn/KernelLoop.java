@@ -110,6 +110,9 @@ final class KernelLoop implements AutoCloseable {
     private final double[] stepChange;
     private int absorptions;
     private int fallbacks;
+    /** Whether K~ was just built (no iteration has run on it yet), and the next fallback's log-domain iterations. */
+    private boolean fresh;
+    private int backoff;
     /** Whether the last {@link #run} stopped on the tolerance in the kernel (s is then the row sums at its state). */
     private boolean converged;
 
@@ -385,8 +388,8 @@ final class KernelLoop implements AutoCloseable {
         double[] f = it.f(), g = it.g();
         int done = it.iterations();
         rebuild(f, g);
-        boolean fresh = true;
-        int backoff = 1;
+        fresh = true;
+        backoff = 1;
         while (done < limit) {
             pass();
             boolean rowsOk = true;
@@ -410,28 +413,12 @@ final class KernelLoop implements AutoCloseable {
                 colsOk = colSum[j] > lo && colSum[j] < Double.POSITIVE_INFINITY;
             }
             if (!rowsOk || !colsOk) {
-                // sums underflowed (far from the optimum, or ε small for the costs' spread): iterations in the
-                // log domain, 1 the first time, twice as many after each failure of a fresh kernel, then the
-                // kernel again at their potentials
-                fallbacks++;
-                potentialF(f);
-                potentialG(g);
-                it.adopt(f, g, done);
-                int steps = fresh ? backoff : 1;
-                if (fresh) {
-                    backoff = Math.min(2 * backoff, 256);
-                }
-                int target = Math.min(limit, done + steps);
-                Sinkhorn.iterate(it, target, tol, checkEvery, false);
-                if (it.iterations() < target || fallbacks > MAX_FALLBACKS) {
-                    // converged (or failed) in the log domain, or the kernel keeps failing: the log domain from here
+                if (!fallBack(it, f, g, done, limit, tol, checkEvery)) {
                     return;
                 }
                 done = it.iterations();
                 f = it.f();
                 g = it.g();
-                rebuild(f, g);
-                fresh = true;
                 continue;
             }
             // the sums are positive and finite here, so the scalings are too: compared with the range, no logarithm
@@ -475,8 +462,8 @@ final class KernelLoop implements AutoCloseable {
         double range = logRange(f32);
         double[] fNext = translate ? new double[n] : null;
         rebuild(f, g);
-        boolean fresh = true;
-        int backoff = 1;
+        fresh = true;
+        backoff = 1;
         while (done < limit) {
             pass();
             boolean rowsOk = true;
@@ -502,25 +489,12 @@ final class KernelLoop implements AutoCloseable {
                 colsOk = colSum[j] > lo && colSum[j] < Double.POSITIVE_INFINITY;
             }
             if (!rowsOk || !colsOk) {
-                // as the balanced loop: log-domain iterations, then the kernel again at their potentials
-                fallbacks++;
-                potentialF(f);
-                potentialG(g);
-                it.adopt(f, g, done);
-                int steps = fresh ? backoff : 1;
-                if (fresh) {
-                    backoff = Math.min(2 * backoff, 256);
-                }
-                int target = Math.min(limit, done + steps);
-                Sinkhorn.iterate(it, target, tol, checkEvery, false);
-                if (it.iterations() < target || fallbacks > MAX_FALLBACKS) {
+                if (!fallBack(it, f, g, done, limit, tol, checkEvery)) {
                     return;
                 }
                 done = it.iterations();
                 f = it.f();
                 g = it.g();
-                rebuild(f, g);
-                fresh = true;
                 continue;
             }
             double shift = 0;
@@ -574,6 +548,33 @@ final class KernelLoop implements AutoCloseable {
         potentialF(f);
         potentialG(g);
         it.adopt(f, g, done);
+    }
+
+    /**
+     * After a row or column sum underflowed (far from the optimum, or ε small for the costs' spread): the potentials
+     * of the state (f, g) after {@code done} iterations go to the iterator, which runs log-domain iterations (1 the
+     * first time, twice as many after each failure of a fresh kernel), and K~ is rebuilt at their potentials.
+     *
+     * @return false when the solve is to stay in the log domain: it converged (or failed) there, reached the
+     *     limit, or the kernel has failed {@link #MAX_FALLBACKS} times; the iterator then holds the state
+     */
+    private boolean fallBack(SinkhornIterator it, double[] f, double[] g, int done, int limit, double tol, int checkEvery) {
+        fallbacks++;
+        potentialF(f);
+        potentialG(g);
+        it.adopt(f, g, done);
+        int steps = fresh ? backoff : 1;
+        if (fresh) {
+            backoff = Math.min(2 * backoff, 256);
+        }
+        int target = Math.min(limit, done + steps);
+        Sinkhorn.iterate(it, target, tol, checkEvery, false);
+        if (it.iterations() < target || fallbacks > MAX_FALLBACKS) {
+            return false;
+        }
+        rebuild(it.f(), it.g());
+        fresh = true;
+        return true;
     }
 
     /** {@return whether the last run stopped on the tolerance in the kernel, so that {@link #result} applies} */
