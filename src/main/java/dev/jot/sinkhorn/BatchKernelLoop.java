@@ -160,6 +160,9 @@ final class BatchKernelLoop implements AutoCloseable {
         return fallbacks == null ? 0 : fallbacks[p];
     }
 
+    /** Per problem: handed back after a failed column phase with its f updated and its g not (balanced problems). */
+    private boolean[] halfIteration;
+
     /**
      * Iterates every active problem from its iterator's potentials until its row marginal error is at most
      * {@code tol} (checked every {@code checkEvery} iterations), {@code limit} iterations are done, or the
@@ -180,6 +183,7 @@ final class BatchKernelLoop implements AutoCloseable {
         }
         int[] backoff = new int[count];
         Arrays.fill(backoff, 1);
+        halfIteration = new boolean[count];
         boolean[] finished = new boolean[count];
         byKernel = new boolean[count];
         for (int p = 0; p < count; p++) {
@@ -203,6 +207,15 @@ final class BatchKernelLoop implements AutoCloseable {
             for (int p : failed) {
                 // its sums underflowed (or it fits no shift): log-domain iterations, then the kernel again
                 fallbacks[p]++;
+                if (halfIteration[p]) {
+                    // a balanced problem whose column sums failed came back with its new f and its last g: the log
+                    // domain's g update completes that iteration (else the state's row error, 0, would pass the test)
+                    halfIteration[p] = false;
+                    if (!it[p].updateG()) {
+                        finished[p] = true;
+                        continue;
+                    }
+                }
                 int target = Math.min(limit, it[p].iterations() + backoff[p]);
                 backoff[p] = Math.min(2 * backoff[p], 256);
                 Sinkhorn.iterate(it[p], target, tol, checkEvery, false);
@@ -817,9 +830,10 @@ final class BatchKernelLoop implements AutoCloseable {
                 columnPhase();
                 for (int s = 0; s < width; s++) {
                     if (live[s] && !sumsOk(s)) {
-                        // balanced: u is new, v the last good one (half an iteration); unbalanced: u is not committed
-                        // yet, so the state handed back is the last whole iteration's
+                        // balanced: u is new, v the last good one (half an iteration, completed in the log domain);
+                        // unbalanced: u is not committed yet, so the state handed back is the last whole iteration's
                         retire(s, it[problem[s]]);
+                        halfIteration[problem[s]] = !damped;
                         failed.add(problem[s]);
                         alive--;
                     }
