@@ -197,6 +197,18 @@ class CliTest {
         Run solveHelp = jot("solve", "--help");
         assertEquals(0, solveHelp.code(), solveHelp.toString());
         assertTrue(solveHelp.out().contains("--epsilon"), solveHelp.out());
+        // a run builds only its subcommand's model: the usage message, help and an unknown name still see them all
+        for (String name : new String[] {"solve", "divergence", "pairwise", "emd", "gw", "wasserstein1d", "sliced", "gaussian",
+                "barycenter", "demo", "example", "help"}) {
+            assertTrue(help.out().contains("\n  " + name + " "), name + " missing from the usage message:\n" + help.out());
+        }
+        Run helpSolve = jot("help", "solve");
+        assertEquals(0, helpSolve.code(), helpSolve.toString());
+        assertTrue(helpSolve.out().contains("--epsilon"), helpSolve.out());
+        Run unknown = jot("slove", "--epsilon", "1");
+        assertEquals(Jot.BAD_INPUT, unknown.code(), unknown.toString());
+        assertEquals(1, unknown.err().strip().lines().count(), unknown.err());
+        assertTrue(unknown.err().contains("slove"), unknown.err());
         Run version = jot("--version");
         assertEquals(0, version.code(), version.toString());
         assertTrue(version.out().startsWith("jot "), version.out());
