@@ -268,45 +268,29 @@ public final class ScalarKernels implements SinkhornKernels {
 
     @Override
     public void kernelRowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] s, int sOffset, float[] t) {
-        for (int r = 0; r < rows; r++) {
-            long base = (long) r * cols;
-            float sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += k.getAtIndex(F32, base + j) * w[j];
-            }
-            s[sOffset + r] = sum;
-            float c = sum > 0 ? (float) (a[sOffset + r] / sum) : 0f;
-            if (c == 0 || !Float.isFinite(c)) {
-                continue;
-            }
-            for (int j = 0; j < cols; j++) {
-                t[j] += c * k.getAtIndex(F32, base + j);
-            }
-        }
+        rowStepF32(k, rows, cols, w, a, null, 1, s, sOffset, t);
     }
 
     @Override
     public void kernelRowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] s, int sOffset, double[] t) {
-        for (int r = 0; r < rows; r++) {
-            long base = (long) r * cols;
-            double sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += k.getAtIndex(F64, base + j) * w[j];
-            }
-            s[sOffset + r] = sum;
-            double c = sum > 0 ? a[sOffset + r] / sum : 0;
-            if (c == 0 || !Double.isFinite(c)) {
-                continue;
-            }
-            for (int j = 0; j < cols; j++) {
-                t[j] += c * k.getAtIndex(F64, base + j);
-            }
-        }
+        rowStepF64(k, rows, cols, w, a, null, 1, s, sOffset, t);
     }
 
     @Override
     public void kernelRowStepDampedF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] logD, double tau,
                                        double[] s, int sOffset, float[] t) {
+        rowStepF32(k, rows, cols, w, a, java.util.Objects.requireNonNull(logD, "logD"), tau, s, sOffset, t);
+    }
+
+    @Override
+    public void kernelRowStepDampedF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] logD, double tau,
+                                       double[] s, int sOffset, double[] t) {
+        rowStepF64(k, rows, cols, w, a, java.util.Objects.requireNonNull(logD, "logD"), tau, s, sOffset, t);
+    }
+
+    /** The row step, balanced ({@code logD == null}) or damped: see {@link SinkhornKernels#rowCoefficientF32}. */
+    private static void rowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] logD, double tau,
+                                   double[] s, int sOffset, float[] t) {
         for (int r = 0; r < rows; r++) {
             long base = (long) r * cols;
             float sum = 0;
@@ -314,8 +298,7 @@ public final class ScalarKernels implements SinkhornKernels {
                 sum += k.getAtIndex(F32, base + j) * w[j];
             }
             s[sOffset + r] = sum;
-            double ar = a[sOffset + r];
-            float c = sum > 0 && ar > 0 ? (float) (ar * SinkhornKernels.dampedScaling(logD[sOffset + r], tau, sum)) : 0f;
+            float c = SinkhornKernels.rowCoefficientF32(a[sOffset + r], sum, logD, sOffset + r, tau);
             if (c == 0) {
                 continue;
             }
@@ -325,9 +308,9 @@ public final class ScalarKernels implements SinkhornKernels {
         }
     }
 
-    @Override
-    public void kernelRowStepDampedF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] logD, double tau,
-                                       double[] s, int sOffset, double[] t) {
+    /** {@link #rowStepF32} in f64. */
+    private static void rowStepF64(MemorySegment k, int rows, int cols, double[] w, double[] a, double[] logD, double tau,
+                                   double[] s, int sOffset, double[] t) {
         for (int r = 0; r < rows; r++) {
             long base = (long) r * cols;
             double sum = 0;
@@ -335,8 +318,7 @@ public final class ScalarKernels implements SinkhornKernels {
                 sum += k.getAtIndex(F64, base + j) * w[j];
             }
             s[sOffset + r] = sum;
-            double ar = a[sOffset + r];
-            double c = sum > 0 && ar > 0 ? ar * SinkhornKernels.dampedScaling(logD[sOffset + r], tau, sum) : 0;
+            double c = SinkhornKernels.rowCoefficientF64(a[sOffset + r], sum, logD, sOffset + r, tau);
             if (c == 0) {
                 continue;
             }

@@ -378,6 +378,45 @@ public interface SinkhornKernels {
     }
 
     /**
+     * The column coefficient of a row step ({@link #kernelRowStepF32}, {@link #kernelRowStepDampedF32}) in f32: a/s
+     * when balanced ({@code logD == null}; 0 when s is not positive or the coefficient is not finite in f32), or
+     * a·{@link #dampedScaling}(logD_r, τ, s) when damped (0 when a or s is not positive; +∞ kept, so that the column
+     * sums show it). Every implementation uses it, so that the row steps agree bit for bit.
+     *
+     * @param a the row's weight
+     * @param sum the row's sum s
+     * @param logD the damping terms, or null for the balanced step
+     * @param r the row's index in logD
+     * @param tau the damping τ (ignored when balanced)
+     * @return the coefficient
+     */
+    static float rowCoefficientF32(double a, float sum, double[] logD, int r, double tau) {
+        if (logD == null) {
+            float c = sum > 0 ? (float) (a / sum) : 0f;
+            return Float.isFinite(c) ? c : 0f;
+        }
+        return sum > 0 && a > 0 ? (float) (a * dampedScaling(logD[r], tau, sum)) : 0f;
+    }
+
+    /**
+     * {@link #rowCoefficientF32} in f64.
+     *
+     * @param a the row's weight
+     * @param sum the row's sum s
+     * @param logD the damping terms, or null for the balanced step
+     * @param r the row's index in logD
+     * @param tau the damping τ (ignored when balanced)
+     * @return the coefficient
+     */
+    static double rowCoefficientF64(double a, double sum, double[] logD, int r, double tau) {
+        if (logD == null) {
+            double c = sum > 0 ? a / sum : 0;
+            return Double.isFinite(c) ? c : 0;
+        }
+        return sum > 0 && a > 0 ? a * dampedScaling(logD[r], tau, sum) : 0;
+    }
+
+    /**
      * The logarithm of {@link #dampedScaling}: logD − τ·log s, the expression it exponentiates.
      *
      * @param logD the damping term (τ − 1)·f~/ε

@@ -640,29 +640,7 @@ public final class VectorKernels implements SinkhornKernels {
         rowStepF32(k, rows, cols, w, a, java.util.Objects.requireNonNull(logD, "logD"), tau, s, sOffset, t);
     }
 
-    /**
-     * The row coefficient of a row step: a/s (balanced, {@code logD == null}; 0 when s is not positive or the
-     * coefficient is not finite in f32), or a·exp(logD_r − τ·log s) (damped; 0 when a or s is not positive, and
-     * +∞ kept, so that the column sums show it).
-     */
-    private static float coefficientF32(double a, float sum, double[] logD, int r, double tau) {
-        if (logD == null) {
-            float c = sum > 0 ? (float) (a / sum) : 0f;
-            return Float.isFinite(c) ? c : 0f;
-        }
-        return sum > 0 && a > 0 ? (float) (a * SinkhornKernels.dampedScaling(logD[r], tau, sum)) : 0f;
-    }
-
-    /** {@link #coefficientF32} in f64. */
-    private static double coefficientF64(double a, double sum, double[] logD, int r, double tau) {
-        if (logD == null) {
-            double c = sum > 0 ? a / sum : 0;
-            return Double.isFinite(c) ? c : 0;
-        }
-        return sum > 0 && a > 0 ? a * SinkhornKernels.dampedScaling(logD[r], tau, sum) : 0;
-    }
-
-    /** The row step, balanced ({@code logD == null}) or damped: see {@link #coefficientF32}. */
+    /** The row step, balanced ({@code logD == null}) or damped: see {@link SinkhornKernels#rowCoefficientF32}. */
     private void rowStepF32(MemorySegment k, int rows, int cols, float[] w, double[] a, double[] logD, double tau,
                             double[] s, int sOffset, float[] t) {
         final int bound = FS.loopBound(cols);
@@ -703,7 +681,7 @@ public final class VectorKernels implements SinkhornKernels {
                         sum[e] += k.get(F32, base + (long) j * Float.BYTES) * w[j];
                     }
                     s[sOffset + r + e] = sum[e];
-                    cb[e] = coefficientF32(a[sOffset + r + e], sum[e], logD, sOffset + r + e, tau);
+                    cb[e] = SinkhornKernels.rowCoefficientF32(a[sOffset + r + e], sum[e], logD, sOffset + r + e, tau);
                 }
                 p0 = b0;
             }
@@ -780,7 +758,7 @@ public final class VectorKernels implements SinkhornKernels {
 
     /**
      * One remainder row of {@link #rowStepF32} (at byte offset base; its index in a, logD and s is {@code i}), its
-     * coefficient by {@link #coefficientF32}.
+     * coefficient by {@link SinkhornKernels#rowCoefficientF32}.
      */
     private static void rowStep1F32(MemorySegment k, long base, int cols, int bound, float[] w, double[] a, double[] logD,
                                     double tau, double[] s, int i, float[] t) {
@@ -793,7 +771,7 @@ public final class VectorKernels implements SinkhornKernels {
             sum += k.get(F32, base + (long) j * Float.BYTES) * w[j];
         }
         s[i] = sum;
-        float c = coefficientF32(a[i], sum, logD, i, tau);
+        float c = SinkhornKernels.rowCoefficientF32(a[i], sum, logD, i, tau);
         if (c == 0) {
             return;
         }
@@ -843,7 +821,7 @@ public final class VectorKernels implements SinkhornKernels {
                     sum[q] += k.get(F64, base[q] + (long) j * Double.BYTES) * w[j];
                 }
                 s[sOffset + r + q] = sum[q];
-                c[q] = coefficientF64(a[sOffset + r + q], sum[q], logD, sOffset + r + q, tau);
+                c[q] = SinkhornKernels.rowCoefficientF64(a[sOffset + r + q], sum[q], logD, sOffset + r + q, tau);
             }
             final DoubleVector c0 = DoubleVector.broadcast(DS, c[0]), c1 = DoubleVector.broadcast(DS, c[1]),
                     c2 = DoubleVector.broadcast(DS, c[2]), c3 = DoubleVector.broadcast(DS, c[3]);
@@ -873,7 +851,7 @@ public final class VectorKernels implements SinkhornKernels {
                 sum += k.get(F64, base + (long) j * Double.BYTES) * w[j];
             }
             s[sOffset + r] = sum;
-            double c = coefficientF64(a[sOffset + r], sum, logD, sOffset + r, tau);
+            double c = SinkhornKernels.rowCoefficientF64(a[sOffset + r], sum, logD, sOffset + r, tau);
             if (c == 0) {
                 continue;
             }
