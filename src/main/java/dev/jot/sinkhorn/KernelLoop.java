@@ -392,10 +392,7 @@ final class KernelLoop implements AutoCloseable {
         backoff = 1;
         while (done < limit) {
             pass();
-            boolean rowsOk = true;
-            for (int i = 0; i < n && rowsOk; i++) {
-                rowsOk = s[i] > lo && s[i] < Double.POSITIVE_INFINITY;
-            }
+            boolean rowsOk = trusted(s);
             if (rowsOk && done > 0 && tol > 0 && done % checkEvery == 0) {
                 double err = 0;
                 for (int i = 0; i < n; i++) {
@@ -408,11 +405,7 @@ final class KernelLoop implements AutoCloseable {
                     break;
                 }
             }
-            boolean colsOk = rowsOk;
-            for (int j = 0; j < m && colsOk; j++) {
-                colsOk = colSum[j] > lo && colSum[j] < Double.POSITIVE_INFINITY;
-            }
-            if (!rowsOk || !colsOk) {
+            if (!rowsOk || !trusted(colSum)) {
                 if (!fallBack(it, f, g, done, limit, tol, checkEvery)) {
                     return;
                 }
@@ -432,14 +425,7 @@ final class KernelLoop implements AutoCloseable {
                 outside |= v[j] > scaleMax || v[j] * scaleMax < 1;
             }
             done++;
-            fresh = false;
-            if (outside) {
-                absorptions++;
-                potentialF(f);
-                potentialG(g);
-                rebuild(f, g);
-                fresh = true;
-            }
+            endIteration(outside, f, g);
         }
         potentialF(f);
         potentialG(g);
@@ -466,10 +452,7 @@ final class KernelLoop implements AutoCloseable {
         backoff = 1;
         while (done < limit) {
             pass();
-            boolean rowsOk = true;
-            for (int i = 0; i < n && rowsOk; i++) {
-                rowsOk = s[i] > lo && s[i] < Double.POSITIVE_INFINITY;
-            }
+            boolean rowsOk = trusted(s);
             if (rowsOk) {
                 boolean check = done > 0 && tol > 0 && done % checkEvery == 0;
                 dampedStep(s, a, logU, logUNext, uNext, n, 0, logDRow, tauA, check);
@@ -484,11 +467,7 @@ final class KernelLoop implements AutoCloseable {
                     }
                 }
             }
-            boolean colsOk = rowsOk;
-            for (int j = 0; j < m && colsOk; j++) {
-                colsOk = colSum[j] > lo && colSum[j] < Double.POSITIVE_INFINITY;
-            }
-            if (!rowsOk || !colsOk) {
+            if (!rowsOk || !trusted(colSum)) {
                 if (!fallBack(it, f, g, done, limit, tol, checkEvery)) {
                     return;
                 }
@@ -536,18 +515,36 @@ final class KernelLoop implements AutoCloseable {
                 }
             }
             done++;
-            fresh = false;
-            if (outside) {
-                absorptions++;
-                potentialF(f);
-                potentialG(g);
-                rebuild(f, g);
-                fresh = true;
-            }
+            endIteration(outside, f, g);
         }
         potentialF(f);
         potentialG(g);
         it.adopt(f, g, done);
+    }
+
+    /** Whether every sum of a product is trusted: above the precision's floor and finite (its terms did not underflow). */
+    private boolean trusted(double[] sums) {
+        for (double x : sums) {
+            if (!(x > lo && x < Double.POSITIVE_INFINITY)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The end of an iteration on K~: when a scaling left its range ({@code outside}), the scalings are absorbed into
+     * the potentials (f, g receive them) and K~ is rebuilt there.
+     */
+    private void endIteration(boolean outside, double[] f, double[] g) {
+        fresh = false;
+        if (outside) {
+            absorptions++;
+            potentialF(f);
+            potentialG(g);
+            rebuild(f, g);
+            fresh = true;
+        }
     }
 
     /**
