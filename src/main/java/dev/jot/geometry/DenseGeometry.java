@@ -184,7 +184,7 @@ public final class DenseGeometry implements Geometry {
         return (transposed ? transposed() : c).asSlice(r0 * bytes, rows * bytes);
     }
 
-    /** Cᵀ, made on the first call (in square blocks, so that both reads and writes stay in cache). */
+    /** Cᵀ, made on the first call. */
     private MemorySegment transposed() {
         MemorySegment t = ct;
         if (t != null) {
@@ -192,28 +192,32 @@ public final class DenseGeometry implements Geometry {
         }
         synchronized (this) {
             if (ct == null) {
-                int size = precision.bytes();
-                MemorySegment out = Arena.ofAuto().allocate(Math.max((long) n * m * size, 1), 64);
-                final int bs = 64;
-                for (int i0 = 0; i0 < n; i0 += bs) {
-                    for (int j0 = 0; j0 < m; j0 += bs) {
-                        int i1 = Math.min(n, i0 + bs), j1 = Math.min(m, j0 + bs);
-                        for (int i = i0; i < i1; i++) {
-                            for (int j = j0; j < j1; j++) {
-                                long from = ((long) i * m + j) * size, to = ((long) j * n + i) * size;
-                                if (size == 8) {
-                                    out.set(ValueLayout.JAVA_DOUBLE, to, c.get(ValueLayout.JAVA_DOUBLE, from));
-                                } else {
-                                    out.set(ValueLayout.JAVA_FLOAT, to, c.get(ValueLayout.JAVA_FLOAT, from));
-                                }
-                            }
-                        }
-                    }
-                }
-                ct = out.asReadOnly();
+                ct = transpose(c, n, m, precision.bytes()).asReadOnly();
             }
             return ct;
         }
+    }
+
+    /** The transpose of the n × m matrix c (elements of {@code size} bytes), in square blocks, so that both reads and writes stay in cache. */
+    private static MemorySegment transpose(MemorySegment c, int n, int m, int size) {
+        MemorySegment out = Arena.ofAuto().allocate(Math.max((long) n * m * size, 1), 64);
+        final int bs = 64;
+        for (int i0 = 0; i0 < n; i0 += bs) {
+            for (int j0 = 0; j0 < m; j0 += bs) {
+                int i1 = Math.min(n, i0 + bs), j1 = Math.min(m, j0 + bs);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = j0; j < j1; j++) {
+                        long from = ((long) i * m + j) * size, to = ((long) j * n + i) * size;
+                        if (size == 8) {
+                            out.set(ValueLayout.JAVA_DOUBLE, to, c.get(ValueLayout.JAVA_DOUBLE, from));
+                        } else {
+                            out.set(ValueLayout.JAVA_FLOAT, to, c.get(ValueLayout.JAVA_FLOAT, from));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     @Override
