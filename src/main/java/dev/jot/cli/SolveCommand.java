@@ -67,6 +67,12 @@ final class SolveCommand implements Callable<Integer> {
                     + "in all); default: ${DEFAULT-VALUE}")
     String sweeps;
 
+    @Option(names = "--overrelax", paramLabel = "O", defaultValue = "auto",
+            description = "auto (over-relax the stored-kernel iterations once their rate has settled, omega = "
+                    + "2/(1+sqrt(1-r)), every step checked to raise the dual) or off (plain iterations); "
+                    + "default: ${DEFAULT-VALUE}")
+    String overrelax;
+
     @Option(names = "--matrix-free", negatable = true,
             description = "compute costs tile by tile from the points instead of storing the n x m matrix "
                     + "(default: stored when it takes at most 1 GiB)")
@@ -355,6 +361,11 @@ final class SolveCommand implements Callable<Integer> {
     /** The solver options of the command line: {@link SolverOptions}, then the options only {@code jot solve} has. */
     SinkhornOptions options() {
         SinkhornOptions o = rho.apply(solver.options(epsilon.epsilon).withCheckEvery(checkEvery).withSweeps(sweeps));
+        o = switch (overrelax) {
+            case "auto" -> o;
+            case "off" -> o.withOverRelaxation(false);
+            default -> throw new IllegalArgumentException("--overrelax must be auto or off, got " + overrelax);
+        };
         if (matrixFree != null) {
             o = o.withMatrixFree(matrixFree);
         }
@@ -391,6 +402,7 @@ final class SolveCommand implements Callable<Integer> {
                 .put("sweeps", r.sweeps())
                 .put("absorptions", r.absorptions())
                 .put("fallbacks", r.fallbacks())
+                .put("omega", r.omega())
                 .put("solve_ms", r.solveMillis())
                 .raw("anneal", annealJson(r))
                 .toString();
@@ -425,8 +437,8 @@ final class SolveCommand implements Callable<Integer> {
                 r.unbalanced() ? String.format(Locale.ROOT, "  mass of the plan    %.10g   (rho_a = %s, rho_b = %s)%n",
                         r.mass(), Json.repr(r.rhoA()), Json.repr(r.rhoB())) : "",
                 r.marginalErrorA(), r.marginalErrorB(), r.iterations(),
-                r.sweeps().equals("log") ? "" : String.format(Locale.ROOT, "   (%s sweeps, %d absorptions, %d fallbacks)", r.sweeps(),
-                        r.absorptions(), r.fallbacks()),
+                r.sweeps().equals("log") ? "" : String.format(Locale.ROOT, "   (%s sweeps, %d absorptions, %d fallbacks%s)", r.sweeps(),
+                        r.absorptions(), r.fallbacks(), r.omega() > 1 ? String.format(Locale.ROOT, ", over-relaxed, omega up to %.3f", r.omega()) : ""),
                 r.annealEpsilons().length == 0 ? "" : "   (annealing, per epsilon: " + annealJson(r) + ")", r.status(), r.solveMillis());
     }
 }

@@ -337,7 +337,7 @@ public interface SinkhornKernels {
      * @param w the column scalings b_j·v_j
      * @param a the row weights, read from index {@code sOffset}
      * @param logD the rows' damping terms (τ − 1)·f~_r/ε, read from index {@code sOffset}
-     * @param tau the damping τ, in (0, 1]
+     * @param tau the damping τ, in (0, 1] (or an over-relaxation ω in (1, 2), with logD = (1 − ω)·log u)
      * @param s receives the row sums, from index {@code sOffset}
      * @param sOffset the index of the stripe's first row in {@code a}, {@code logD} and {@code s}
      * @param t the stripe's column sums, added to
@@ -354,7 +354,7 @@ public interface SinkhornKernels {
      * @param w the column scalings b_j·v_j
      * @param a the row weights, read from index {@code sOffset}
      * @param logD the rows' damping terms (τ − 1)·f~_r/ε, read from index {@code sOffset}
-     * @param tau the damping τ, in (0, 1]
+     * @param tau the damping τ, in (0, 1] (or an over-relaxation ω in (1, 2), with logD = (1 − ω)·log u)
      * @param s receives the row sums, from index {@code sOffset}
      * @param sOffset the index of the stripe's first row in {@code a}, {@code logD} and {@code s}
      * @param t the stripe's column sums, added to

@@ -110,6 +110,12 @@ final class KernelLoop implements AutoCloseable {
     private final double[] stepChange;
     private int absorptions;
     private int fallbacks;
+    /** Balanced: the over-relaxation of the next pass's row step (1: none), (1 − ω)·log u for it, and scratch. */
+    private double omega = 1;
+    private final double[] relaxLog;
+    private final double[] tRow;
+    private final double[] tCol;
+    private final OverRelaxation relaxation;
     /** Whether K~ was just built (no iteration has run on it yet), and the next fallback's log-domain iterations. */
     private boolean fresh;
     private int backoff;
@@ -167,18 +173,16 @@ final class KernelLoop implements AutoCloseable {
         };
     }
 
-    KernelLoop(Geometry geometry, SinkhornKernels kernels, int threads, double[] a, double[] b, double eps) {
-        this(geometry, kernels, threads, a, b, eps, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
-    }
 
     /**
      * A loop for one problem at ε; with a finite ρ_a or ρ_b its updates are the damped (unbalanced) ones, with the
-     * translation step after each f update when {@code translate}.
+     * translation step after each f update when {@code translate}; a balanced one over-relaxes its updates when
+     * {@code overRelax} ({@link OverRelaxation}).
      *
      * @throws IllegalArgumentException if a finite ρ is so large against ε that the damping rounds to 1
      */
     KernelLoop(Geometry geometry, SinkhornKernels kernels, int threads, double[] a, double[] b, double eps,
-               double rhoA, double rhoB, boolean translate) {
+               double rhoA, double rhoB, boolean translate, boolean overRelax) {
         this.geometry = geometry;
         this.kernels = kernels;
         n = geometry.n();
@@ -228,6 +232,10 @@ final class KernelLoop implements AutoCloseable {
         stepLogLow = damped ? new double[wide] : null;
         stepLogHigh = damped ? new double[wide] : null;
         stepChange = damped ? new double[wide] : null;
+        relaxation = new OverRelaxation(!damped && overRelax);
+        relaxLog = damped ? null : new double[n];
+        tRow = damped ? null : new double[n];
+        tCol = damped ? null : new double[m];
     }
 
     /**
@@ -259,6 +267,11 @@ final class KernelLoop implements AutoCloseable {
 
     int fallbacks() {
         return fallbacks;
+    }
+
+    /** {@return the largest over-relaxation ω used (1: none)} */
+    double omega() {
+        return relaxation.used();
     }
 
     private void forStripes(java.util.function.IntConsumer task) {
@@ -307,7 +320,10 @@ final class KernelLoop implements AutoCloseable {
         });
     }
 
-    /** One pass over K~: s = K~·(b∘v), and colSum = K~ᵀ·(a∘u') with u' = 1/s, stripe by stripe. */
+    /**
+     * One pass over K~: s = K~·(b∘v), and colSum = K~ᵀ·(a∘u') with u' = 1/s, stripe by stripe (over-relaxed, when
+     * {@link #omega} is not 1: u' = u^{1−ω}·s^{−ω} from {@link #relaxLog} = (1 − ω)·log u; unbalanced: the damped u').
+     */
     private void pass() {
         for (int j = 0; j < m; j++) {
             if (f32) {
@@ -320,18 +336,24 @@ final class KernelLoop implements AutoCloseable {
         forStripes(q -> {
             int r0 = q * STRIPE, rows = Math.min(STRIPE, n - r0);
             MemorySegment stripe = k.asSlice(r0 * rowBytes, rows * rowBytes);
-            // a hard row side (τ_a = 1) takes the balanced step itself
+            // a hard row side (τ_a = 1) takes the balanced step itself; an over-relaxed balanced step is the damped
+            // coefficient with logD = (1 − ω)·log u and τ = ω
             boolean dampedRows = damped && tauA != 1;
+            boolean relaxedRows = !damped && omega != 1;
             if (f32) {
                 Arrays.fill(partF[q], 0f);
-                if (dampedRows) {
+                if (relaxedRows) {
+                    kernels.kernelRowStepDampedF32(stripe, rows, m, wF, a, relaxLog, omega, s, r0, partF[q]);
+                } else if (dampedRows) {
                     kernels.kernelRowStepDampedF32(stripe, rows, m, wF, a, logDRow, tauA, s, r0, partF[q]);
                 } else {
                     kernels.kernelRowStepF32(stripe, rows, m, wF, a, s, r0, partF[q]);
                 }
             } else {
                 Arrays.fill(partD[q], 0.0);
-                if (dampedRows) {
+                if (relaxedRows) {
+                    kernels.kernelRowStepDampedF64(stripe, rows, m, wD, a, relaxLog, omega, s, r0, partD[q]);
+                } else if (dampedRows) {
                     kernels.kernelRowStepDampedF64(stripe, rows, m, wD, a, logDRow, tauA, s, r0, partD[q]);
                 } else {
                     kernels.kernelRowStepF64(stripe, rows, m, wD, a, s, r0, partD[q]);
@@ -390,46 +412,149 @@ final class KernelLoop implements AutoCloseable {
         rebuild(f, g);
         fresh = true;
         backoff = 1;
+        // the column marginal error of the current state: 0 after a plain g step (v = 1/colSum), measured after a relaxed one
+        double errB = 0;
         while (done < limit) {
+            omega = relaxation.omega();
+            if (omega != 1) {
+                for (int i = 0; i < n; i++) {
+                    relaxLog[i] = (1 - omega) * Math.log(u[i]);
+                }
+            }
             pass();
             boolean rowsOk = trusted(s);
-            if (rowsOk && done > 0 && tol > 0 && done % checkEvery == 0) {
-                double err = 0;
+            double err = Double.NaN;
+            if (rowsOk) {
+                err = 0;
                 for (int i = 0; i < n; i++) {
                     if (a[i] > 0) {
                         err += Math.abs(a[i] * (u[i] * s[i] - 1));
                     }
                 }
-                if (err <= tol) {
+                if (done > 0 && tol > 0 && done % checkEvery == 0 && err <= tol && errB <= tol) {
                     converged = true;
                     break;
                 }
             }
             if (!rowsOk || !trusted(colSum)) {
+                relaxation.observe(Double.NaN);
                 if (!fallBack(it, f, g, done, limit, tol, checkEvery)) {
                     return;
                 }
                 done = it.iterations();
                 f = it.f();
                 g = it.g();
+                errB = 0;
                 continue;
+            }
+            if (omega != 1 && !relaxedRowStep()) {
+                // the relaxed step would lower the dual: the plain step instead (one more pass over K~)
+                relaxation.stop();
+                omega = 1;
+                pass();
+                if (!trusted(s) || !trusted(colSum)) {
+                    relaxation.observe(Double.NaN);
+                    if (!fallBack(it, f, g, done, limit, tol, checkEvery)) {
+                        return;
+                    }
+                    done = it.iterations();
+                    f = it.f();
+                    g = it.g();
+                    errB = 0;
+                    continue;
+                }
             }
             // the sums are positive and finite here, so the scalings are too: compared with the range, no logarithm
             boolean outside = false;
+            if (omega == 1) {
+                for (int i = 0; i < n; i++) {
+                    u[i] = 1 / s[i];
+                }
+            }
             for (int i = 0; i < n; i++) {
-                u[i] = 1 / s[i];
-                outside |= u[i] > scaleMax || u[i] * scaleMax < 1;
+                outside |= u[i] > scaleMax || u[i] * scaleMax < 1 || !(u[i] > 0);
+            }
+            errB = omega == 1 ? 0 : relaxedColumnStep();
+            if (omega == 1) {
+                for (int j = 0; j < m; j++) {
+                    v[j] = 1 / colSum[j];
+                }
             }
             for (int j = 0; j < m; j++) {
-                v[j] = 1 / colSum[j];
-                outside |= v[j] > scaleMax || v[j] * scaleMax < 1;
+                outside |= v[j] > scaleMax || v[j] * scaleMax < 1 || !(v[j] > 0);
             }
+            relaxation.observe(err);
             done++;
             endIteration(outside, f, g);
         }
+        omega = 1;
         potentialF(f);
         potentialG(g);
         it.adopt(f, g, done);
+    }
+
+    /**
+     * The over-relaxed row step's check and update after a pass at ω: u' = u^{1−ω}·s^{−ω}, the coefficient the pass
+     * summed the columns with, when it increases the dual ({@link OverRelaxation#gain}); relaxation stops when the
+     * increase is short of the plain step's by more than {@link OverRelaxation#SUFFICIENT}.
+     *
+     * @return false when the step would lower the dual (u is then unchanged, and the caller takes the plain step)
+     */
+    private boolean relaxedRowStep() {
+        for (int i = 0; i < n; i++) {
+            tRow[i] = -Math.log(u[i] * s[i]);
+        }
+        double[] gain = OverRelaxation.gain(a, tRow, n, omega);
+        if (!(gain[1] > 0) && gain[0] > 0) {
+            return false;
+        }
+        // a relaxed scaling far outside the absorption range (the plain one is within it after its absorption)
+        double far = 2 * logRange(f32);
+        for (int i = 0; i < n; i++) {
+            if (!(Math.abs(relaxLog[i] - omega * Math.log(s[i])) <= far)) {
+                return false;
+            }
+        }
+        if (gain[1] < OverRelaxation.SUFFICIENT * gain[0]) {
+            relaxation.stop();
+        }
+        for (int i = 0; i < n; i++) {
+            u[i] = SinkhornKernels.dampedScaling(relaxLog[i], omega, s[i]);
+        }
+        return true;
+    }
+
+    /**
+     * The over-relaxed column step, v' = v^{1−ω}·colSum^{−ω}, or the plain v' = 1/colSum when the relaxed one would
+     * not increase the dual by {@link OverRelaxation#SUFFICIENT} of the plain one (relaxation then stops).
+     *
+     * @return the column marginal error Σ_j b_j·|v'_j·colSum_j − 1| of the new state (0 after a plain step)
+     */
+    private double relaxedColumnStep() {
+        for (int j = 0; j < m; j++) {
+            tCol[j] = -Math.log(v[j] * colSum[j]);
+        }
+        double[] gain = OverRelaxation.gain(b, tCol, m, omega);
+        double far = 2 * logRange(f32);
+        boolean inRange = true;
+        for (int j = 0; j < m && inRange; j++) {
+            inRange = Math.abs((1 - omega) * Math.log(v[j]) - omega * Math.log(colSum[j])) <= far;
+        }
+        if (!inRange || !(gain[1] >= OverRelaxation.SUFFICIENT * gain[0])) {
+            relaxation.stop();
+            for (int j = 0; j < m; j++) {
+                v[j] = 1 / colSum[j];
+            }
+            return 0;
+        }
+        double errB = 0;
+        for (int j = 0; j < m; j++) {
+            v[j] = Math.exp((1 - omega) * Math.log(v[j]) - omega * Math.log(colSum[j]));
+            if (b[j] > 0) {
+                errB += Math.abs(b[j] * (v[j] * colSum[j] - 1));
+            }
+        }
+        return errB;
     }
 
     /**

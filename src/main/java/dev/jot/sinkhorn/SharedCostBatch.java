@@ -159,7 +159,7 @@ final class SharedCostBatch {
                 SinkhornResult r = fromKernel[k] != null ? fromKernel[k] : it[k].result();
                 if (loop != null) {
                     boolean logToo = loop.fallbacks(k) > 0 || it[k].iterations() > afterKernel[k];
-                    r = new SinkhornResult(r, logToo ? "kernel+log" : "kernel", loop.absorptions(), loop.fallbacks(k));
+                    r = new SinkhornResult(r, logToo ? "kernel+log" : "kernel", loop.absorptions(), loop.fallbacks(k), 1);
                 }
                 results.add(r);
             }

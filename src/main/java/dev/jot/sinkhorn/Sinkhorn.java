@@ -442,7 +442,8 @@ public final class Sinkhorn {
      */
     private static SinkhornResult kernelSolve(SinkhornIterator it, Geometry geometry, SinkhornOptions options) {
         try (KernelLoop loop = new KernelLoop(geometry, options.kernels(), options.threads(), it.weightsA(), it.weightsB(),
-                options.epsilon(), options.rhoA(), options.rhoB(), options.translationInvariant())) {
+                options.epsilon(), options.rhoA(), options.rhoB(), options.translationInvariant(),
+                options.overRelaxation())) {
             int logAtTarget = runSchedule(it, geometry, options, false, loop);
             SinkhornResult r = null;
             if (loop.converged()) {
@@ -459,7 +460,7 @@ public final class Sinkhorn {
                 r = it.result();
             }
             String sweeps = loop.fallbacks() > 0 || logAtTarget > 0 ? "kernel+log" : "kernel";
-            return new SinkhornResult(r, sweeps, loop.absorptions(), loop.fallbacks());
+            return new SinkhornResult(r, sweeps, loop.absorptions(), loop.fallbacks(), loop.omega());
         }
     }
 }

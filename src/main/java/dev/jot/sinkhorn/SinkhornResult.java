@@ -35,6 +35,7 @@ public final class SinkhornResult {
     private final String device;
     private final String sweeps;
     private final int absorptions;
+    private final double omega;
     private final int fallbacks;
     private final double mass;
     private final double rhoA;
@@ -74,10 +75,11 @@ public final class SinkhornResult {
         this.sweeps = "log";
         this.absorptions = 0;
         this.fallbacks = 0;
+        this.omega = 1;
     }
 
     /** A copy of {@code r} that records how its sweeps ran (see {@link SinkhornOptions#withSweeps}). */
-    SinkhornResult(SinkhornResult r, String sweeps, int absorptions, int fallbacks) {
+    SinkhornResult(SinkhornResult r, String sweeps, int absorptions, int fallbacks, double omega) {
         this.geometry = r.geometry;
         this.a = r.a;
         this.b = r.b;
@@ -102,6 +104,7 @@ public final class SinkhornResult {
         this.sweeps = sweeps;
         this.absorptions = absorptions;
         this.fallbacks = fallbacks;
+        this.omega = omega;
         this.mass = r.mass;
         this.rhoA = r.rhoA;
         this.rhoB = r.rhoB;
@@ -149,6 +152,14 @@ public final class SinkhornResult {
     /** {@return how many times the kernel sweeps absorbed their scalings into the potentials (each rebuilds the kernel)} */
     public int absorptions() {
         return absorptions;
+    }
+
+    /**
+     * {@return the largest over-relaxation ω the iterations used (see {@link SinkhornOptions#withOverRelaxation}); 1 when
+     * every iteration was plain}
+     */
+    public double omega() {
+        return omega;
     }
 
     /** {@return how many kernel iterations were redone in the log domain because sums underflowed} */
