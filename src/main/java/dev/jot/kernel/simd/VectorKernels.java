@@ -250,8 +250,13 @@ public final class VectorKernels implements SinkhornKernels {
         for (int r = 0; r < rows; r++) {
             final int xi = (r0 + r) * d;
             final long base = (long) r * cols * Float.BYTES;
-            for (int j = 0; j < bound; j += FL) {
-                distances(x, xi, d, yT, cols, j, sqrt).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
+            if (!sqrt && d >= 1 && d <= 3) {
+                // the common dimensions unrolled (the same operations in the same order as distances())
+                distanceRowF32(x, xi, d, yT, cols, bound, tile, base);
+            } else {
+                for (int j = 0; j < bound; j += FL) {
+                    distances(x, xi, d, yT, cols, j, sqrt).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
+                }
             }
             for (int j = bound; j < cols; j++) {
                 tile.set(F32, base + (long) j * Float.BYTES, distance(x, xi, d, yT, cols, j, sqrt));
@@ -275,6 +280,38 @@ public final class VectorKernels implements SinkhornKernels {
             for (int j = bound; j < cols; j++) {
                 tile.set(F64, base + (long) j * Double.BYTES, distance(x, xi, d, yT, cols, j, sqrt));
             }
+        }
+    }
+
+    /**
+     * One row of squared distances for d = 1, 2 or 3, columns [0, bound): acc = fma(t_c, t_c, acc) from 0 over the
+     * coordinates in order, as {@link #distances}, with the row point's coordinates broadcast once.
+     */
+    private static void distanceRowF32(float[] x, int xi, int d, float[] yT, int cols, int bound, MemorySegment tile, long base) {
+        final FloatVector zero = FloatVector.zero(FS);
+        final FloatVector x0 = FloatVector.broadcast(FS, x[xi]);
+        if (d == 1) {
+            for (int j = 0; j < bound; j += FL) {
+                FloatVector t0 = FloatVector.fromArray(FS, yT, j).sub(x0);
+                t0.fma(t0, zero).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
+            }
+            return;
+        }
+        final FloatVector x1 = FloatVector.broadcast(FS, x[xi + 1]);
+        if (d == 2) {
+            for (int j = 0; j < bound; j += FL) {
+                FloatVector t0 = FloatVector.fromArray(FS, yT, j).sub(x0);
+                FloatVector t1 = FloatVector.fromArray(FS, yT, cols + j).sub(x1);
+                t1.fma(t1, t0.fma(t0, zero)).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
+            }
+            return;
+        }
+        final FloatVector x2 = FloatVector.broadcast(FS, x[xi + 2]);
+        for (int j = 0; j < bound; j += FL) {
+            FloatVector t0 = FloatVector.fromArray(FS, yT, j).sub(x0);
+            FloatVector t1 = FloatVector.fromArray(FS, yT, cols + j).sub(x1);
+            FloatVector t2 = FloatVector.fromArray(FS, yT, 2 * cols + j).sub(x2);
+            t2.fma(t2, t1.fma(t1, t0.fma(t0, zero))).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
         }
     }
 
