@@ -50,6 +50,31 @@ public final class Convolutional {
         return solve(images, weights, options, true);
     }
 
+    /**
+     * Image p of the flattened stack, checked (finite, non-negative, a positive finite total) and divided by its total
+     * (a method of its own, so that this one-off loop does not make C2 compile the whole solve).
+     */
+    private static double[] normalised(double[] flat, int p, int n, int cols) {
+        double[] h = new double[n];
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            double v = flat[p * n + i];
+            if (!Double.isFinite(v) || v < 0) {
+                throw new IllegalArgumentException("images[" + p + "][" + i / cols + "][" + i % cols + "] = " + v
+                        + " (masses must be finite and >= 0)");
+            }
+            h[i] = v;
+            s += v;
+        }
+        if (!(s > 0) || !Double.isFinite(s)) {
+            throw new IllegalArgumentException("images[" + p + "] sums to " + s + " (each image needs a positive, finite total)");
+        }
+        for (int i = 0; i < n; i++) {
+            h[i] /= s;
+        }
+        return h;
+    }
+
     private static FixedSupportResult solve(NdArray images, double[] weights, SinkhornOptions options, boolean debiased) {
         Objects.requireNonNull(images, "images");
         Objects.requireNonNull(options, "options");
@@ -67,24 +92,9 @@ public final class Convolutional {
         }
         double[] flat = images.toDoubleArray();
         int n = Math.multiplyExact(rows, cols);
-        double[][] h = new double[k][n];
+        double[][] h = new double[k][];
         for (int p = 0; p < k; p++) {
-            double s = 0;
-            for (int i = 0; i < n; i++) {
-                double v = flat[p * n + i];
-                if (!Double.isFinite(v) || v < 0) {
-                    throw new IllegalArgumentException("images[" + p + "][" + i / cols + "][" + i % cols + "] = " + v
-                            + " (masses must be finite and >= 0)");
-                }
-                h[p][i] = v;
-                s += v;
-            }
-            if (!(s > 0) || !Double.isFinite(s)) {
-                throw new IllegalArgumentException("images[" + p + "] sums to " + s + " (each image needs a positive, finite total)");
-            }
-            for (int i = 0; i < n; i++) {
-                h[p][i] /= s;
-            }
+            h[p] = normalised(flat, p, n, cols);
         }
         double[] w = FixedSupport.barycentricWeights("weights", weights, k);
         try (Grid grid = new Grid(rows, cols, options.precision(), options.kernels(), Math.min(options.threads(), k))) {

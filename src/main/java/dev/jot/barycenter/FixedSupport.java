@@ -232,9 +232,7 @@ public final class FixedSupport {
             lseRow = new double[k][n];
             lseCol = new double[k][n];
             for (int p = 0; p < k; p++) {
-                for (int i = 0; i < n; i++) {
-                    logH[p][i] = Math.log(h[p][i]);
-                }
+                logs(h[p], logH[p], n);
                 Arrays.fill(lseRow[p], Double.NaN);
                 Arrays.fill(lseCol[p], Double.NaN);
             }
@@ -251,6 +249,8 @@ public final class FixedSupport {
             boolean converged = false;
             double[][] dOnly = {d};
             double[][] lseDOnly = {lseD};
+            // (each element-wise step is a small method of its own: C2 compiles it after a few calls, where the loops
+            // of one large method would each wait for on-stack replacement, and a first call would run them slowly)
             for (int it = 0; it < max; it++) {
                 s.sweep(false, g, lseRow, 1 / eps);
                 if (it > 0 && tol > 0 && rowError() <= tol) {
@@ -258,30 +258,26 @@ public final class FixedSupport {
                     break;
                 }
                 for (int p = 0; p < k; p++) {
-                    for (int i = 0; i < n; i++) {
-                        f[p][i] = logH[p][i] - lseRow[p][i];
-                    }
+                    difference(logH[p], lseRow[p], f[p], n);
                 }
                 s.sweep(true, f, lseCol, 1 / eps);
-                for (int j = 0; j < n; j++) {
-                    double lb = debiased ? d[j] : 0;
-                    for (int p = 0; p < k; p++) {
-                        if (w[p] != 0) {
-                            lb += w[p] * lseCol[p][j];
-                        }
-                    }
-                    logBar[j] = lb;
+                // log b = d (debiased; else 0) + Σ_p w_p·lse_p, added in that order
+                if (debiased) {
+                    System.arraycopy(d, 0, logBar, 0, n);
+                } else {
+                    Arrays.fill(logBar, 0);
                 }
                 for (int p = 0; p < k; p++) {
-                    for (int j = 0; j < n; j++) {
-                        g[p][j] = logBar[j] - lseCol[p][j];
+                    if (w[p] != 0) {
+                        addScaled(logBar, w[p], lseCol[p], n);
                     }
+                }
+                for (int p = 0; p < k; p++) {
+                    difference(logBar, lseCol[p], g[p], n);
                 }
                 if (debiased) {
                     s.sweep(true, dOnly, lseDOnly, 1 / eps);
-                    for (int j = 0; j < n; j++) {
-                        d[j] = 0.5 * (d[j] + logBar[j] - lseD[j]);
-                    }
+                    halfStep(d, logBar, lseD, n);
                 }
                 iterations = it + 1;
             }
@@ -294,36 +290,19 @@ public final class FixedSupport {
             } else {
                 s.sweep(false, g, lseRow, 1 / eps);
                 for (int p = 0; p < k; p++) {
-                    for (int i = 0; i < n; i++) {
-                        mass[p][i] = h[p][i] > 0 ? Math.exp(f[p][i] + lseRow[p][i]) : 0;
-                    }
+                    rowMasses(h[p], f[p], lseRow[p], mass[p], n);
                 }
             }
+            // (the element-wise loops are small methods: this one runs once a solve, and C2 would otherwise compile it whole)
             double[] bar = new double[n];
-            for (int j = 0; j < n; j++) {
-                bar[j] = Math.exp(logBar[j]);
-            }
-            double barMass = 0;
-            for (double v : bar) {
-                barMass += v;
-            }
+            logs(logBar, bar, n, true);
+            double barMass = sum(bar);
             double[] errors = new double[k], values = new double[k];
             double value = 0;
             for (int p = 0; p < k; p++) {
-                double err = 0, c = 0, kl = 0, pm = 0;
-                for (int i = 0; i < n; i++) {
-                    err += Math.abs(mass[p][i] - h[p][i]);
-                    if (h[p][i] > 0 && mass[p][i] > 0) {
-                        c += cost[p][i];
-                        kl += mass[p][i] * (f[p][i] - logH[p][i]);
-                        pm += mass[p][i];
-                    }
-                }
-                for (int j = 0; j < n; j++) {
-                    if (bar[j] > 0) {
-                        kl += bar[j] * (g[p][j] - logBar[j]);
-                    }
-                }
+                double[] t = rowTerms(h[p], mass[p], cost[p], f[p], logH[p], n);
+                double err = t[0], c = t[1], pm = t[3];
+                double kl = columnTerms(t[2], bar, g[p], logBar, n);
                 // KL(P | h x b) = sum P (f + g - C/eps - log h - log b) - sum P + |h| |b|; the column sums of P are b
                 kl += -c / eps - pm + barMass;
                 errors[p] = err;
@@ -369,15 +348,91 @@ public final class FixedSupport {
         private double rowError() {
             double worst = 0;
             for (int p = 0; p < k; p++) {
-                double e = 0;
-                for (int i = 0; i < n; i++) {
-                    if (h[p][i] > 0) {
-                        e += Math.abs(Math.exp(f[p][i] + lseRow[p][i]) - h[p][i]);
-                    }
-                }
-                worst = Math.max(worst, e);
+                worst = Math.max(worst, rowError(h[p], f[p], lseRow[p], n));
             }
             return worst;
+        }
+
+        /** Σ_i |exp(f_i + lse_i) − h_i| over the pixels with h_i &gt; 0: one plan's row error. */
+        private static double rowError(double[] h, double[] f, double[] lse, int n) {
+            double e = 0;
+            for (int i = 0; i < n; i++) {
+                if (h[i] > 0) {
+                    e += Math.abs(Math.exp(f[i] + lse[i]) - h[i]);
+                }
+            }
+            return e;
+        }
+
+        /** out = log x (or exp x with {@code exp}), element-wise. */
+        private static void logs(double[] x, double[] out, int n, boolean exp) {
+            for (int i = 0; i < n; i++) {
+                out[i] = exp ? Math.exp(x[i]) : Math.log(x[i]);
+            }
+        }
+
+        private static void logs(double[] x, double[] out, int n) {
+            logs(x, out, n, false);
+        }
+
+        private static double sum(double[] x) {
+            double s = 0;
+            for (double v : x) {
+                s += v;
+            }
+            return s;
+        }
+
+        /** One plan's row masses exp(f_i + lse_i) (0 where h_i = 0). */
+        private static void rowMasses(double[] h, double[] f, double[] lse, double[] mass, int n) {
+            for (int i = 0; i < n; i++) {
+                mass[i] = h[i] > 0 ? Math.exp(f[i] + lse[i]) : 0;
+            }
+        }
+
+        /** One plan's {L1 row error, cost, Σ P·(f − log h), mass} over its rows, in the rows' order. */
+        private static double[] rowTerms(double[] h, double[] mass, double[] cost, double[] f, double[] logH, int n) {
+            double err = 0, c = 0, kl = 0, pm = 0;
+            for (int i = 0; i < n; i++) {
+                err += Math.abs(mass[i] - h[i]);
+                if (h[i] > 0 && mass[i] > 0) {
+                    c += cost[i];
+                    kl += mass[i] * (f[i] - logH[i]);
+                    pm += mass[i];
+                }
+            }
+            return new double[]{err, c, kl, pm};
+        }
+
+        /** kl + Σ_j b_j·(g_j − log b_j) over the barycenter's support, added in order. */
+        private static double columnTerms(double kl, double[] bar, double[] g, double[] logBar, int n) {
+            for (int j = 0; j < n; j++) {
+                if (bar[j] > 0) {
+                    kl += bar[j] * (g[j] - logBar[j]);
+                }
+            }
+            return kl;
+        }
+
+        /** out = x − y, element-wise. */
+        private static void difference(double[] x, double[] y, double[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = x[i] - y[i];
+            }
+        }
+
+        /** acc += w·x, element-wise. */
+        private static void addScaled(double[] acc, double w, double[] x, int n) {
+            for (int i = 0; i < n; i++) {
+                acc[i] += w * x[i];
+            }
+        }
+
+        /** The debiasing step d = (d + log b − lse_d)/2. */
+        private static void halfStep(double[] d, double[] logBar, double[] lseD, int n) {
+            for (int j = 0; j < n; j++) {
+                d[j] = 0.5 * (d[j] + logBar[j] - lseD[j]);
+            }
         }
     }
 }

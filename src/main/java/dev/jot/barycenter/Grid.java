@@ -43,6 +43,7 @@ final class Grid implements Sweeper {
         final float[][] columnsF;
         final MemorySegment in, e; // the shifted products' input and exponentials, off-heap f64
         final double[] rowH, rowShift, colH, colMax;
+        final double[] rowPass; // the shifted products' first pass, on the heap for the column maxima
 
         Scratch() {
             int most = Math.max(rows, cols);
@@ -52,6 +53,7 @@ final class Grid implements Sweeper {
             colMax = new double[cols];
             rowShift = new double[rows];
             colH = new double[cols];
+            rowPass = new double[rows * cols];
             pass1 = new double[rows * cols];
             pass2 = new double[rows * cols];
             Arrays.fill(pass1, Double.NaN);
@@ -166,12 +168,9 @@ final class Grid implements Sweeper {
         }
         double lift = LIFT + invEps;
         // along the rows
+        rowMaxima(x, rows, cols, s.rowShift);
         for (int r = 0; r < rows; r++) {
-            double m = Double.NEGATIVE_INFINITY;
-            for (int j = r * cols, end = j + cols; j < end; j++) {
-                m = Math.max(m, x[j]);
-            }
-            s.rowShift[r] = m;
+            double m = s.rowShift[r];
             s.rowH[r] = m == Double.NEGATIVE_INFINITY ? 0 : -m - lift;
         }
         MemorySegment.copy(x, 0, s.in, ValueLayout.JAVA_DOUBLE, 0, rows * cols);
@@ -180,13 +179,8 @@ final class Grid implements Sweeper {
         kernels.logShiftF64(s.in, rows, cols, s.rowShift, zeros);
         // along the columns
         double[] colMax = s.colMax;
-        Arrays.fill(colMax, Double.NEGATIVE_INFINITY);
-        for (int r = 0; r < rows; r++) {
-            long base = (long) r * cols;
-            for (int c = 0; c < cols; c++) {
-                colMax[c] = Math.max(colMax[c], s.in.getAtIndex(ValueLayout.JAVA_DOUBLE, base + c));
-            }
-        }
+        MemorySegment.copy(s.in, ValueLayout.JAVA_DOUBLE, 0, s.rowPass, 0, rows * cols);
+        columnMaxima(s.rowPass, rows, cols, colMax);
         for (int c = 0; c < cols; c++) {
             s.colH[c] = colMax[c] == Double.NEGATIVE_INFINITY ? 0 : -colMax[c] - lift;
         }
@@ -194,6 +188,28 @@ final class Grid implements Sweeper {
         kernels.productF64(rowKernel, rows, rows, s.e, cols, s.in);
         kernels.logShiftF64(s.in, rows, cols, zeros, colMax);
         MemorySegment.copy(s.in, ValueLayout.JAVA_DOUBLE, 0, out, 0, rows * cols);
+    }
+
+    /** The largest entry of each row of a row-major rows × cols array. */
+    private static void rowMaxima(double[] x, int rows, int cols, double[] rowMax) {
+        for (int r = 0; r < rows; r++) {
+            double m = Double.NEGATIVE_INFINITY;
+            for (int j = r * cols, end = j + cols; j < end; j++) {
+                m = Math.max(m, x[j]);
+            }
+            rowMax[r] = m;
+        }
+    }
+
+    /** The largest entry of each column of a row-major rows × cols array (a method of its own: compiled early). */
+    private static void columnMaxima(double[] x, int rows, int cols, double[] colMax) {
+        Arrays.fill(colMax, Double.NEGATIVE_INFINITY);
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                colMax[c] = Math.max(colMax[c], x[base + c]);
+            }
+        }
     }
 
     /** out = log(K e^x) on the grid by exact log-sum-exps, x and out row-major rows × cols. */

@@ -645,7 +645,7 @@ public interface SinkhornKernels {
 
     /**
      * Logarithms in place with row and column shifts: v_rj ← rowShift[r] + colShift[j] + log v_rj over an f64 tile
-     * (log 0 = −∞). Within an ulp or two of Math.log.
+     * (log 0 = −∞). Within an ulp or two of Math.log, and the same bits however warm the JVM is (no library LOG).
      *
      * @param v the tile, f64, rows × cols row-major, entries ≥ 0
      * @param rows the number of rows

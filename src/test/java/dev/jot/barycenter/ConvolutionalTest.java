@@ -21,6 +21,33 @@ import org.junit.jupiter.api.Test;
  * {@code src/test/resources/barycenter}), f32 near f64, the same bits on any number of threads, hostile inputs.
  */
 class ConvolutionalTest {
+    /**
+     * The grid barycenter has the same bits in a cold and a warm JVM (its kernels use only correctly rounded
+     * operations; with the Vector API's own LOG, used before, whose bits change once C2 compiles it, one
+     * {@code jot barycenter} run in three gave other bits than the others).
+     */
+    @Test
+    void sameBarycenterInAColdAndAWarmJvm() throws Exception {
+        String javaExe = ProcessHandle.current().info().command().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(javaExe != null, "cannot locate the java executable");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaExe));
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            cmd.add("--add-modules");
+            cmd.add("jdk.incubator.vector");
+        }
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), GridColdWarmProbe.class.getName()));
+        Process proc = new ProcessBuilder(cmd).start();
+        proc.getOutputStream().close();
+        String out = new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String err = new String(proc.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, proc.waitFor(), "probe failed: " + out + err);
+        String[] lines = out.strip().split("\\R");
+        assertEquals(GridColdWarmProbe.RUNS, lines.length, out);
+        for (String line : lines) {
+            assertEquals(lines[0], line, "a warm run differs from the cold one:\n" + out);
+        }
+    }
+
     private static SinkhornOptions f64(double eps) {
         return SinkhornOptions.epsilon(eps).withPrecision(Precision.F64).withTolerance(1e-12).withMaxIterations(50_000);
     }

@@ -567,22 +567,26 @@ public final class VectorKernels implements SinkhornKernels {
     @Override
     public void expTileF64(MemorySegment cost, int rows, int cols, double[] rowH, int rowOffset, double[] colH, double invEps,
                            MemorySegment out) {
+        // (a row per call: C2 compiles the row loop once, as a method, instead of by on-stack replacement and again)
+        for (int r = 0; r < rows; r++) {
+            expRowF64(cost, (long) r * cols * Double.BYTES, cols, rowH[rowOffset + r], colH, invEps, out);
+        }
+    }
+
+    /** One row of {@link #expTileF64}: out_j = exp(h + colH_j − invEps·c_j) (0 below −708.3) from byte offset base. */
+    private static void expRowF64(MemorySegment cost, long base, int cols, double h, double[] colH, double invEps, MemorySegment out) {
         final DoubleVector negInv = DoubleVector.broadcast(DS, -invEps);
         final int bound = DS.loopBound(cols);
-        for (int r = 0; r < rows; r++) {
-            final long base = (long) r * cols * Double.BYTES;
-            final double h = rowH[rowOffset + r];
-            final DoubleVector hv = DoubleVector.broadcast(DS, h);
-            for (int j = 0; j < bound; j += DL) {
-                long at = base + (long) j * Double.BYTES;
-                DoubleVector z = DoubleVector.fromMemorySegment(DS, cost, at, ORDER).fma(negInv, hv.add(DoubleVector.fromArray(DS, colH, j)));
-                VectorMath.expOrZero(z).intoMemorySegment(out, at, ORDER);
-            }
-            for (int j = bound; j < cols; j++) {
-                long at = base + (long) j * Double.BYTES;
-                double z = h + colH[j] - invEps * cost.get(F64, at);
-                out.set(F64, at, z < -708.3 ? 0.0 : Math.exp(z));
-            }
+        final DoubleVector hv = DoubleVector.broadcast(DS, h);
+        for (int j = 0; j < bound; j += DL) {
+            long at = base + (long) j * Double.BYTES;
+            DoubleVector z = DoubleVector.fromMemorySegment(DS, cost, at, ORDER).fma(negInv, hv.add(DoubleVector.fromArray(DS, colH, j)));
+            VectorMath.expOrZero(z).intoMemorySegment(out, at, ORDER);
+        }
+        for (int j = bound; j < cols; j++) {
+            long at = base + (long) j * Double.BYTES;
+            double z = h + colH[j] - invEps * cost.get(F64, at);
+            out.set(F64, at, z < -708.3 ? 0.0 : Math.exp(z));
         }
     }
 
@@ -1391,6 +1395,8 @@ public final class VectorKernels implements SinkhornKernels {
             SinkhornKernels.super.productF64(a, rows, inner, b, cols, out);
             return;
         }
+        // (small methods, one loop nest each: C2 compiles each once, as a method, soon after the first calls, where a
+        // single large method was compiled four times, twice by on-stack replacement)
         final int wide = 4 * DL;
         final int wideBound = cols - cols % wide, bound = DS.loopBound(cols);
         int r = 0;
@@ -1398,72 +1404,92 @@ public final class VectorKernels implements SinkhornKernels {
             long a0 = (long) r * inner * Double.BYTES, a1 = a0 + (long) inner * Double.BYTES;
             int o0 = r * cols, o1 = o0 + cols;
             for (int j = 0; j < wideBound; j += wide) {
-                DoubleVector p0 = DoubleVector.zero(DS), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
-                for (int t = 0; t < inner; t++) {
-                    long bt = ((long) t * cols + j) * Double.BYTES;
-                    DoubleVector x = DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES));
-                    DoubleVector y = DoubleVector.broadcast(DS, a.get(F64, a1 + (long) t * Double.BYTES));
-                    DoubleVector b0 = DoubleVector.fromMemorySegment(DS, b, bt, ORDER);
-                    DoubleVector b1 = DoubleVector.fromMemorySegment(DS, b, bt + (long) DL * Double.BYTES, ORDER);
-                    DoubleVector b2 = DoubleVector.fromMemorySegment(DS, b, bt + 2L * DL * Double.BYTES, ORDER);
-                    DoubleVector b3 = DoubleVector.fromMemorySegment(DS, b, bt + 3L * DL * Double.BYTES, ORDER);
-                    p0 = b0.fma(x, p0);
-                    p1 = b1.fma(x, p1);
-                    p2 = b2.fma(x, p2);
-                    p3 = b3.fma(x, p3);
-                    q0 = b0.fma(y, q0);
-                    q1 = b1.fma(y, q1);
-                    q2 = b2.fma(y, q2);
-                    q3 = b3.fma(y, q3);
-                }
-                p0.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
-                p1.intoMemorySegment(out, (long) (o0 + j + DL) * Double.BYTES, ORDER);
-                p2.intoMemorySegment(out, (long) (o0 + j + 2 * DL) * Double.BYTES, ORDER);
-                p3.intoMemorySegment(out, (long) (o0 + j + 3 * DL) * Double.BYTES, ORDER);
-                q0.intoMemorySegment(out, (long) (o1 + j) * Double.BYTES, ORDER);
-                q1.intoMemorySegment(out, (long) (o1 + j + DL) * Double.BYTES, ORDER);
-                q2.intoMemorySegment(out, (long) (o1 + j + 2 * DL) * Double.BYTES, ORDER);
-                q3.intoMemorySegment(out, (long) (o1 + j + 3 * DL) * Double.BYTES, ORDER);
+                productTile2x4F64(a, a0, a1, inner, b, cols, j, out, o0, o1);
             }
             for (int j = wideBound; j < bound; j += DL) {
-                DoubleVector p = DoubleVector.zero(DS), q = p;
-                for (int t = 0; t < inner; t++) {
-                    DoubleVector bv = DoubleVector.fromMemorySegment(DS, b, ((long) t * cols + j) * Double.BYTES, ORDER);
-                    p = bv.fma(DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES)), p);
-                    q = bv.fma(DoubleVector.broadcast(DS, a.get(F64, a1 + (long) t * Double.BYTES)), q);
-                }
-                p.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
-                q.intoMemorySegment(out, (long) (o1 + j) * Double.BYTES, ORDER);
+                productTile2x1F64(a, a0, a1, inner, b, cols, j, out, o0, o1);
             }
-            for (int j = bound; j < cols; j++) {
-                double p = 0, q = 0;
-                for (int t = 0; t < inner; t++) {
-                    double bv = b.get(F64, ((long) t * cols + j) * Double.BYTES);
-                    p += a.get(F64, a0 + (long) t * Double.BYTES) * bv;
-                    q += a.get(F64, a1 + (long) t * Double.BYTES) * bv;
-                }
-                out.set(F64, (long) (o0 + j) * Double.BYTES, p);
-                out.set(F64, (long) (o1 + j) * Double.BYTES, q);
+            if (bound < cols) {
+                productTailF64(a, a0, inner, b, cols, bound, out, o0);
+                productTailF64(a, a1, inner, b, cols, bound, out, o1);
             }
         }
         for (; r < rows; r++) {
             long a0 = (long) r * inner * Double.BYTES;
             int o0 = r * cols;
             for (int j = 0; j < bound; j += DL) {
-                DoubleVector p = DoubleVector.zero(DS);
-                for (int t = 0; t < inner; t++) {
-                    p = DoubleVector.fromMemorySegment(DS, b, ((long) t * cols + j) * Double.BYTES, ORDER)
-                            .fma(DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES)), p);
-                }
-                p.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
+                productTile1x1F64(a, a0, inner, b, cols, j, out, o0);
             }
-            for (int j = bound; j < cols; j++) {
-                double p = 0;
-                for (int t = 0; t < inner; t++) {
-                    p += a.get(F64, a0 + (long) t * Double.BYTES) * b.get(F64, ((long) t * cols + j) * Double.BYTES);
-                }
-                out.set(F64, (long) (o0 + j) * Double.BYTES, p);
+            if (bound < cols) {
+                productTailF64(a, a0, inner, b, cols, bound, out, o0);
             }
+        }
+    }
+
+    /** Rows a0, a1 of A times columns [j, j + 4·DL) of B into out rows o0, o1: a 2 × 4 register tile over the inner index. */
+    private static void productTile2x4F64(MemorySegment a, long a0, long a1, int inner, MemorySegment b, int cols, int j,
+                                          MemorySegment out, int o0, int o1) {
+        DoubleVector p0 = DoubleVector.zero(DS), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+        for (int t = 0; t < inner; t++) {
+            long bt = ((long) t * cols + j) * Double.BYTES;
+            DoubleVector x = DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES));
+            DoubleVector y = DoubleVector.broadcast(DS, a.get(F64, a1 + (long) t * Double.BYTES));
+            DoubleVector b0 = DoubleVector.fromMemorySegment(DS, b, bt, ORDER);
+            DoubleVector b1 = DoubleVector.fromMemorySegment(DS, b, bt + (long) DL * Double.BYTES, ORDER);
+            DoubleVector b2 = DoubleVector.fromMemorySegment(DS, b, bt + 2L * DL * Double.BYTES, ORDER);
+            DoubleVector b3 = DoubleVector.fromMemorySegment(DS, b, bt + 3L * DL * Double.BYTES, ORDER);
+            p0 = b0.fma(x, p0);
+            p1 = b1.fma(x, p1);
+            p2 = b2.fma(x, p2);
+            p3 = b3.fma(x, p3);
+            q0 = b0.fma(y, q0);
+            q1 = b1.fma(y, q1);
+            q2 = b2.fma(y, q2);
+            q3 = b3.fma(y, q3);
+        }
+        p0.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
+        p1.intoMemorySegment(out, (long) (o0 + j + DL) * Double.BYTES, ORDER);
+        p2.intoMemorySegment(out, (long) (o0 + j + 2 * DL) * Double.BYTES, ORDER);
+        p3.intoMemorySegment(out, (long) (o0 + j + 3 * DL) * Double.BYTES, ORDER);
+        q0.intoMemorySegment(out, (long) (o1 + j) * Double.BYTES, ORDER);
+        q1.intoMemorySegment(out, (long) (o1 + j + DL) * Double.BYTES, ORDER);
+        q2.intoMemorySegment(out, (long) (o1 + j + 2 * DL) * Double.BYTES, ORDER);
+        q3.intoMemorySegment(out, (long) (o1 + j + 3 * DL) * Double.BYTES, ORDER);
+    }
+
+    /** {@link #productTile2x4F64} for one vector of columns. */
+    private static void productTile2x1F64(MemorySegment a, long a0, long a1, int inner, MemorySegment b, int cols, int j,
+                                          MemorySegment out, int o0, int o1) {
+        DoubleVector p = DoubleVector.zero(DS), q = p;
+        for (int t = 0; t < inner; t++) {
+            DoubleVector bv = DoubleVector.fromMemorySegment(DS, b, ((long) t * cols + j) * Double.BYTES, ORDER);
+            p = bv.fma(DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES)), p);
+            q = bv.fma(DoubleVector.broadcast(DS, a.get(F64, a1 + (long) t * Double.BYTES)), q);
+        }
+        p.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
+        q.intoMemorySegment(out, (long) (o1 + j) * Double.BYTES, ORDER);
+    }
+
+    /** One row of A times one vector of columns of B. */
+    private static void productTile1x1F64(MemorySegment a, long a0, int inner, MemorySegment b, int cols, int j,
+                                          MemorySegment out, int o0) {
+        DoubleVector p = DoubleVector.zero(DS);
+        for (int t = 0; t < inner; t++) {
+            p = DoubleVector.fromMemorySegment(DS, b, ((long) t * cols + j) * Double.BYTES, ORDER)
+                    .fma(DoubleVector.broadcast(DS, a.get(F64, a0 + (long) t * Double.BYTES)), p);
+        }
+        p.intoMemorySegment(out, (long) (o0 + j) * Double.BYTES, ORDER);
+    }
+
+    /** The columns [from, cols) past the vectors, for one row of A: scalar sums in the inner index's order. */
+    private static void productTailF64(MemorySegment a, long a0, int inner, MemorySegment b, int cols, int from,
+                                       MemorySegment out, int o0) {
+        for (int j = from; j < cols; j++) {
+            double p = 0;
+            for (int t = 0; t < inner; t++) {
+                p += a.get(F64, a0 + (long) t * Double.BYTES) * b.get(F64, ((long) t * cols + j) * Double.BYTES);
+            }
+            out.set(F64, (long) (o0 + j) * Double.BYTES, p);
         }
     }
 
@@ -1474,19 +1500,23 @@ public final class VectorKernels implements SinkhornKernels {
             SinkhornKernels.super.logShiftF64(v, rows, cols, rowShift, colShift);
             return;
         }
-        final int bound = DS.loopBound(cols);
         for (int r = 0; r < rows; r++) {
-            final long base = (long) r * cols * Double.BYTES;
-            final DoubleVector rs = DoubleVector.broadcast(DS, rowShift[r]);
-            for (int j = 0; j < bound; j += DL) {
-                long at = base + (long) j * Double.BYTES;
-                DoubleVector.fromMemorySegment(DS, v, at, ORDER).lanewise(VectorOperators.LOG)
-                        .add(rs.add(DoubleVector.fromArray(DS, colShift, j))).intoMemorySegment(v, at, ORDER);
-            }
-            for (int j = bound; j < cols; j++) {
-                long at = base + (long) j * Double.BYTES;
-                v.set(F64, at, rowShift[r] + colShift[j] + Math.log(v.get(F64, at)));
-            }
+            logShiftRowF64(v, (long) r * cols * Double.BYTES, cols, rowShift[r], colShift);
+        }
+    }
+
+    /** One row of {@link #logShiftF64}, from byte offset base. */
+    private static void logShiftRowF64(MemorySegment v, long base, int cols, double rowShift, double[] colShift) {
+        final int bound = DS.loopBound(cols);
+        final DoubleVector rs = DoubleVector.broadcast(DS, rowShift);
+        for (int j = 0; j < bound; j += DL) {
+            long at = base + (long) j * Double.BYTES;
+            VectorMath.log(DoubleVector.fromMemorySegment(DS, v, at, ORDER))
+                    .add(rs.add(DoubleVector.fromArray(DS, colShift, j))).intoMemorySegment(v, at, ORDER);
+        }
+        for (int j = bound; j < cols; j++) {
+            long at = base + (long) j * Double.BYTES;
+            v.set(F64, at, rowShift + colShift[j] + Math.log(v.get(F64, at)));
         }
     }
 }
