@@ -368,7 +368,10 @@ public final class Sinkhorn {
             int before = it.iterations();
             if (!(last && kernel != null && kernel.converged())) {
                 // (a kernel that stopped on the tolerance has its result checked by the caller instead)
-                iterate(it, limit, tol, options.checkEvery(), symmetric);
+                // at the target ε a balanced solve over-relaxes its log-domain iterations too (see OverRelaxation)
+                OverRelaxation relax = last && !symmetric && options.overRelaxation() && !it.unbalanced()
+                        ? new OverRelaxation(true) : null;
+                iterate(it, limit, tol, options.checkEvery(), symmetric, relax);
             }
             logAtTarget = it.iterations() - before;
             spent[level] = it.iterations() - start;
@@ -384,6 +387,20 @@ public final class Sinkhorn {
      * at most {@code tol} or {@code limit} iterations are done. The error of the current state falls out of the f update, so a converged state is kept as it is.
      */
     static void iterate(SinkhornIterator it, int limit, double tol, int checkEvery, boolean symmetric) {
+        iterate(it, limit, tol, checkEvery, symmetric, null);
+    }
+
+    /**
+     * {@link #iterate(SinkhornIterator, int, double, int, boolean)}, over-relaxed by {@code relax} when not null (balanced,
+     * not symmetric): f ← f + ω·(f' − f) and g ← g + ω·(g' − g), each half-step checked to raise the dual by
+     * {@link OverRelaxation#SUFFICIENT} of the plain step's gain (else the plain step), and the stop then also needs the
+     * column marginal error within the tolerance.
+     */
+    static void iterate(SinkhornIterator it, int limit, double tol, int checkEvery, boolean symmetric, OverRelaxation relax) {
+        if (relax != null && !symmetric) {
+            iterateRelaxed(it, limit, tol, checkEvery, relax);
+            return;
+        }
         while (it.iterations() < limit) {
             if (!(symmetric ? it.symmetricUpdate() : it.updateF())) {
                 return;
@@ -401,6 +418,33 @@ public final class Sinkhorn {
                     return;
                 }
             }
+        }
+    }
+
+    private static void iterateRelaxed(SinkhornIterator it, int limit, double tol, int checkEvery, OverRelaxation relax) {
+        double errB = 0;
+        while (it.iterations() < limit) {
+            double omega = relax.omega();
+            if (!it.updateF()) {
+                return;
+            }
+            int done = it.iterations();
+            double err = it.rowErrorFromUpdate();
+            if (done > 0 && tol > 0 && done % checkEvery == 0 && err <= tol && errB <= tol) {
+                return;
+            }
+            if (omega != 1 && !it.commitRelaxedF(omega, relax)) {
+                it.commitF();
+            } else if (omega == 1) {
+                it.commitF();
+            }
+            double[] col = it.updateG(omega, relax);
+            if (col == null) {
+                return;
+            }
+            errB = col[0];
+            relax.observe(err);
+            it.omegaUsed = Math.max(it.omegaUsed, relax.used());
         }
     }
 
@@ -429,7 +473,8 @@ public final class Sinkhorn {
         try (SinkhornIterator it = new SinkhornIterator(geometry, a, b, options, t0)) {
             if (!KernelLoop.applies(geometry, options)) {
                 runSchedule(it, geometry, options, false, null);
-                return it.result();
+                SinkhornResult r = it.result();
+                return it.omegaUsed > 1 ? new SinkhornResult(r, r.sweeps(), r.absorptions(), r.fallbacks(), it.omegaUsed) : r;
             }
             return kernelSolve(it, geometry, options);
         }
@@ -460,7 +505,7 @@ public final class Sinkhorn {
                 r = it.result();
             }
             String sweeps = loop.fallbacks() > 0 || logAtTarget > 0 ? "kernel+log" : "kernel";
-            return new SinkhornResult(r, sweeps, loop.absorptions(), loop.fallbacks(), loop.omega());
+            return new SinkhornResult(r, sweeps, loop.absorptions(), loop.fallbacks(), Math.max(loop.omega(), it.omegaUsed));
         }
     }
 }

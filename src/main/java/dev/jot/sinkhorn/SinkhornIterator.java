@@ -453,6 +453,78 @@ public final class SinkhornIterator implements AutoCloseable {
         return max + Math.log(s);
     }
 
+    /** The largest over-relaxation ω the log-domain iterations used (1: none). */
+    double omegaUsed = 1;
+
+    /** {@return whether the problem is unbalanced (a finite ρ)} */
+    boolean unbalanced() {
+        return unbalanced;
+    }
+
+    /**
+     * The over-relaxed f step f ← f + ω·(f' − f) from the f' of {@link #updateF()}, when it raises the dual by at least
+     * {@link OverRelaxation#SUFFICIENT} of the plain step's gain ({@link OverRelaxation#gain}; relaxation stops when it
+     * raises it by less). The column sums a fused pass computed with f' are dropped (the g update sweeps again).
+     *
+     * @return false when the relaxed step would lower the dual (nothing is changed; the caller takes the plain step)
+     */
+    boolean commitRelaxedF(double omega, OverRelaxation relax) {
+        double[] t = new double[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = (fNext[i] - f[i]) * invEps;
+        }
+        double[] gain = OverRelaxation.gain(a, t, n, omega);
+        if (!(gain[1] > 0) && gain[0] > 0) {
+            relax.stop();
+            return false;
+        }
+        if (gain[1] < OverRelaxation.SUFFICIENT * gain[0]) {
+            relax.stop();
+        }
+        for (int i = 0; i < n; i++) {
+            fNext[i] = f[i] + omega * (fNext[i] - f[i]);
+        }
+        commitF();
+        colPending = false;
+        return true;
+    }
+
+    /**
+     * The g update, over-relaxed when ω ≠ 1: g' from the column sweep, then g ← g + ω·(g' − g) when that raises the dual
+     * by {@link OverRelaxation#SUFFICIENT} of the plain step's gain (else the plain g' stays and relaxation stops).
+     *
+     * @return {the column marginal error ‖Pᵀ·1 − b‖₁ of the new state (0 after a plain step)}, or null when the sweep
+     *     failed (not finite)
+     */
+    double[] updateG(double omega, OverRelaxation relax) {
+        if (omega == 1) {
+            return updateG() ? new double[]{0} : null;
+        }
+        double[] old = g.clone();
+        if (!updateG()) {
+            return null;
+        }
+        double[] t = new double[m];
+        for (int j = 0; j < m; j++) {
+            t[j] = (g[j] - old[j]) * invEps;
+        }
+        double[] gain = OverRelaxation.gain(b, t, m, omega);
+        if (!(gain[1] >= OverRelaxation.SUFFICIENT * gain[0])) {
+            relax.stop();
+            return new double[]{0};
+        }
+        double errB = 0;
+        for (int j = 0; j < m; j++) {
+            double relaxed = old[j] + omega * (g[j] - old[j]);
+            // the columns of (f, g_relaxed) sum to b_j·exp((g_relaxed − g')/ε)
+            if (b[j] > 0) {
+                errB += Math.abs(b[j] * Math.expm1((relaxed - g[j]) * invEps));
+            }
+            g[j] = relaxed;
+        }
+        return new double[]{errB};
+    }
+
     void commitF() {
         double[] t = f;
         f = fNext;

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Over-relaxed stored-kernel iterations ({@link OverRelaxation}, on by default) against plain ones on a catalogue of
+ * Over-relaxed iterations ({@link OverRelaxation}, on by default; stored-kernel and log-domain sweeps) against plain ones on a catalogue of
  * hostile problems: both converge, the relaxed run never takes more than 5% (plus 3) more iterations, the answers
  * agree, and the relaxed result's plan, rebuilt here in double from its potentials, meets both marginals. The dual
  * gain the steps are checked with is the dual objective's increase, computed here directly.
@@ -140,7 +140,8 @@ class OverRelaxationTest {
     }
 
     static Stream<Arguments> cases() {
-        return catalogue().stream().flatMap(c -> Stream.of(Arguments.of(c, Precision.F64), Arguments.of(c, Precision.F32)));
+        return catalogue().stream().flatMap(c -> Stream.of(Arguments.of(c, Precision.F64, "kernel"), Arguments.of(c, Precision.F32, "kernel"),
+                Arguments.of(c, Precision.F64, "log"), Arguments.of(c, Precision.F32, "log")));
     }
 
     /**
@@ -167,15 +168,19 @@ class OverRelaxationTest {
         return new double[]{ea, eb};
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
-    void neverSlowerThanPlainByMoreThanFivePercentAndTheSameAnswer(Problem p, Precision precision) {
+    void neverSlowerThanPlainByMoreThanFivePercentAndTheSameAnswer(Problem p, Precision precision, String sweeps) {
         NdArray c = NdArray.of(p.c, p.n, p.m);
         double tol = 1e-6;
-        SinkhornOptions o = SinkhornOptions.epsilon(p.eps).withSweeps("kernel").withPrecision(precision).withThreads(1)
+        SinkhornOptions o = SinkhornOptions.epsilon(p.eps).withSweeps(sweeps).withPrecision(precision).withThreads(1)
                 .withTolerance(tol).withMaxIterations(200_000);
         SinkhornResult plain = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withOverRelaxation(false));
         SinkhornResult relaxed = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o);
+        if (Boolean.getBoolean("jot.test.printCatalogue")) {
+            System.out.println("catalogue: " + p + " " + precision + " " + sweeps + ": plain " + plain.iterations() + ", relaxed "
+                    + relaxed.iterations() + " (omega up to " + relaxed.omega() + ")");
+        }
         assertTrue(plain.converged(), p + ": plain " + plain.status());
         assertTrue(relaxed.converged(), p + ": relaxed " + relaxed.status());
         assertEquals(1.0, plain.omega(), p + ": plain omega");
@@ -188,10 +193,16 @@ class OverRelaxationTest {
         assertEquals(plain.objective(), relaxed.objective(), rel * Math.abs(plain.objective()) + 2 * tol * spread + 4e-7 * p.eps,
                 p + ": objective");
         double[] err = marginalErrors(p, precision, relaxed.f(), relaxed.g());
-        // the f32 kernel's sums carry its rounding (about 1e-7 of each row's mass) into the potentials
+        double[] plainErr = marginalErrors(p, precision, plain.f(), plain.g());
+        // the f32 kernel's sums carry its rounding (about 1e-7 of each row's mass) into the potentials; the f32 log
+        // domain rounds h = log b + g/ε, which at costs near 50 and ε = 0.01 moves entries by 1e-4 of themselves: there
+        // the relaxed plan must be as close to its marginals as the plain one is (both measured here in double)
         double slack = precision == Precision.F64 ? 1e-9 : 2e-6;
-        assertTrue(err[0] <= tol + slack, p + ": row marginal error " + err[0]);
-        assertTrue(err[1] <= tol + slack, p + ": column marginal error " + err[1]);
+        for (int side = 0; side < 2; side++) {
+            double bound = Math.max(tol + slack, 2 * plainErr[side]);
+            assertTrue(err[side] <= bound, p + ": " + (side == 0 ? "row" : "column") + " marginal error " + err[side]
+                    + " (plain: " + plainErr[side] + ")");
+        }
     }
 
     @Test
@@ -207,12 +218,17 @@ class OverRelaxationTest {
     }
 
     @Test
-    void unbalancedAndLogDomainSolvesIteratePlainly() {
+    void theLogDomainRelaxesTooAndUnbalancedSolvesIteratePlainly() {
         Problem p = catalogue().get(1);
         NdArray c = NdArray.of(p.c, p.n, p.m);
         SinkhornOptions o = SinkhornOptions.epsilon(p.eps).withPrecision(Precision.F64).withThreads(1);
-        assertEquals(1.0, Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps("log")).omega());
-        assertEquals(1.0, Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps("kernel").withRho(1, 1)).omega());
+        SinkhornResult log = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps("log"));
+        SinkhornResult plain = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps("log").withOverRelaxation(false));
+        assertTrue(log.omega() > 1.5, "omega " + log.omega());
+        assertTrue(3 * log.iterations() <= plain.iterations(), log.iterations() + " against " + plain.iterations());
+        for (String sweeps : new String[]{"log", "kernel"}) {
+            assertEquals(1.0, Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps(sweeps).withRho(1, 1)).omega(), sweeps);
+        }
     }
 
     /** D(f, g) = ⟨a, f⟩ + ⟨b, g⟩ − ε·Σ a_i·b_j·exp((f_i + g_j − C_ij)/ε) + ε, in double. */
