@@ -68,7 +68,7 @@ final class SolveCommand implements Callable<Integer> {
     String sweeps;
 
     @Option(names = "--overrelax", paramLabel = "O", defaultValue = "auto",
-            description = "auto (over-relax balanced iterations once their rate has settled, omega = "
+            description = "auto (over-relax balanced stored-kernel or matrix-free iterations once their rate has settled, omega = "
                     + "2/(1+sqrt(1-r)), every step checked to raise the dual) or off (plain iterations); "
                     + "default: ${DEFAULT-VALUE}")
     String overrelax;

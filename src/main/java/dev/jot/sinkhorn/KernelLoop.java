@@ -115,7 +115,8 @@ final class KernelLoop implements AutoCloseable {
     private final double[] relaxLog;
     private final double[] tRow;
     private final double[] tCol;
-    private final OverRelaxation relaxation;
+    private final boolean overRelax;
+    private OverRelaxation relaxation = new OverRelaxation(false);
     /** Whether K~ was just built (no iteration has run on it yet), and the next fallback's log-domain iterations. */
     private boolean fresh;
     private int backoff;
@@ -232,7 +233,7 @@ final class KernelLoop implements AutoCloseable {
         stepLogLow = damped ? new double[wide] : null;
         stepLogHigh = damped ? new double[wide] : null;
         stepChange = damped ? new double[wide] : null;
-        relaxation = new OverRelaxation(!damped && overRelax);
+        this.overRelax = !damped && overRelax;
         relaxLog = damped ? null : new double[n];
         tRow = damped ? null : new double[n];
         tCol = damped ? null : new double[m];
@@ -412,6 +413,8 @@ final class KernelLoop implements AutoCloseable {
         rebuild(f, g);
         fresh = true;
         backoff = 1;
+        // a fixed number of iterations (tolerance 0) means that many plain Sinkhorn iterations
+        relaxation = new OverRelaxation(overRelax && tol > 0);
         // the column marginal error of the current state: 0 after a plain g step (v = 1/colSum), measured after a relaxed one
         double errB = 0;
         while (done < limit) {
@@ -436,7 +439,15 @@ final class KernelLoop implements AutoCloseable {
                     break;
                 }
             }
-            if (!rowsOk || !trusted(colSum)) {
+            boolean sumsOk = rowsOk && trusted(colSum);
+            if (sumsOk && omega != 1 && !relaxedRowStep()) {
+                // the relaxed step would lower the dual: the plain step instead (one more pass over K~)
+                relaxation.stop();
+                omega = 1;
+                pass();
+                sumsOk = trusted(s) && trusted(colSum);
+            }
+            if (!sumsOk) {
                 relaxation.observe(Double.NaN);
                 if (!fallBack(it, f, g, done, limit, tol, checkEvery)) {
                     return;
@@ -446,23 +457,6 @@ final class KernelLoop implements AutoCloseable {
                 g = it.g();
                 errB = 0;
                 continue;
-            }
-            if (omega != 1 && !relaxedRowStep()) {
-                // the relaxed step would lower the dual: the plain step instead (one more pass over K~)
-                relaxation.stop();
-                omega = 1;
-                pass();
-                if (!trusted(s) || !trusted(colSum)) {
-                    relaxation.observe(Double.NaN);
-                    if (!fallBack(it, f, g, done, limit, tol, checkEvery)) {
-                        return;
-                    }
-                    done = it.iterations();
-                    f = it.f();
-                    g = it.g();
-                    errB = 0;
-                    continue;
-                }
             }
             // the sums are positive and finite here, so the scalings are too: compared with the range, no logarithm
             boolean outside = false;

@@ -368,9 +368,11 @@ public final class Sinkhorn {
             int before = it.iterations();
             if (!(last && kernel != null && kernel.converged())) {
                 // (a kernel that stopped on the tolerance has its result checked by the caller instead)
-                // at the target ε a balanced solve over-relaxes its log-domain iterations too (see OverRelaxation)
-                OverRelaxation relax = last && !symmetric && options.overRelaxation() && !it.unbalanced()
-                        ? new OverRelaxation(true) : null;
+                // at the target ε a balanced solve on matrix-free costs over-relaxes its log-domain iterations too (see
+                // OverRelaxation); a stored matrix too small for the kernel sweeps iterates plainly (its iterations are
+                // cheap, and it then gives the iterates of the batches, the devices and POT), as does a fixed count
+                OverRelaxation relax = last && !symmetric && options.overRelaxation() && !it.unbalanced() && tol > 0
+                        && !geometry.materialized() ? new OverRelaxation(true) : null;
                 iterate(it, limit, tol, options.checkEvery(), symmetric, relax);
             }
             logAtTarget = it.iterations() - before;

@@ -300,7 +300,10 @@ public final class SinkhornOptions {
 
     /**
      * Whether balanced solves may over-relax their iterations at the target ε, f ← (1 − ω)·f + ω·f_sinkhorn
-     * (u ← u^{1−ω}·(a/Kv)^ω on a stored kernel), in the stored-kernel and the log-domain sweeps alike: on by default. ω is chosen from the plain iterations' observed rate r once it has settled,
+     * (u ← u^{1−ω}·(a/Kv)^ω on a stored kernel), in the stored-kernel sweeps and the matrix-free log-domain sweeps: on
+     * by default. A stored matrix too small for the kernel sweeps (see {@link #withSweeps}) iterates plainly (its
+     * iterations are cheap, and it keeps the iterates the batches, the devices and POT have), and so does a solve
+     * with tolerance 0, whose fixed iteration count means that many plain Sinkhorn iterations. ω is chosen from the plain iterations' observed rate r once it has settled,
      * ω = 2/(1 + √(1 − r)) (Lehmann et al. 2022), and every relaxed step must raise the dual objective by a fixed
      * fraction of what the plain step would, else the plain step is taken; relaxation stops when the error falls
      * behind the plain rate. The fixed point and the stopping rule are the same (with relaxation the column

@@ -16,18 +16,27 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Over-relaxed iterations ({@link OverRelaxation}, on by default; stored-kernel and log-domain sweeps) against plain ones on a catalogue of
+ * Over-relaxed iterations ({@link OverRelaxation}, on by default; stored-kernel sweeps and matrix-free log-domain sweeps) against plain ones on a catalogue of
  * hostile problems: both converge, the relaxed run never takes more than 5% (plus 3) more iterations, the answers
  * agree, and the relaxed result's plan, rebuilt here in double from its potentials, meets both marginals. The dual
  * gain the steps are checked with is the dual objective's increase, computed here directly.
  */
 class OverRelaxationTest {
     /** A named problem: a cost matrix (row-major), weights, ε. */
-    record Problem(String name, int n, int m, double[] c, double[] a, double[] b, double eps) {
+    record Problem(String name, int n, int m, double[] c, double[] a, double[] b, double eps, double[][] x, double[][] y) {
+        Problem(String name, int n, int m, double[] c, double[] a, double[] b, double eps) {
+            this(name, n, m, c, a, b, eps, null, null);
+        }
+
         @Override
         public String toString() {
             return name;
         }
+    }
+
+    /** A problem on point clouds x, y with the cost |x − y|² (solved on the stored matrix, or matrix-free). */
+    private static Problem problem(String name, double[][] x, double[][] y, double[] a, double[] b, double eps) {
+        return new Problem(name, x.length, y.length, sqDist(x, y, 0), a, b, eps, x, y);
     }
 
     private static double[] uniform(int n) {
@@ -86,8 +95,8 @@ class OverRelaxationTest {
         Random rnd = new Random(20261202);
         List<Problem> out = new ArrayList<>();
         double[][] x = cloud(rnd, 300, 2, 0), y = cloud(rnd, 400, 2, 0);
-        out.add(new Problem("uniform 300x400, eps 0.05", 300, 400, sqDist(x, y, 0), uniform(300), uniform(400), 0.05));
-        out.add(new Problem("uniform 300x400, eps 0.002", 300, 400, sqDist(x, y, 0), uniform(300), uniform(400), 0.002));
+        out.add(problem("uniform 300x400, eps 0.05", x, y, uniform(300), uniform(400), 0.05));
+        out.add(problem("uniform 300x400, eps 0.002", x, y, uniform(300), uniform(400), 0.002));
         // two clusters each side, with the masses split 70/30 against 30/70: mass must cross the gap
         double[][] cx = new double[200][], cy = new double[250][];
         for (int i = 0; i < cx.length; i++) {
@@ -96,16 +105,16 @@ class OverRelaxationTest {
         for (int j = 0; j < cy.length; j++) {
             cy[j] = new double[]{rnd.nextDouble() * 0.2 + (j < 75 ? 0 : 3), rnd.nextDouble() * 0.2};
         }
-        out.add(new Problem("clusters 70/30 against 30/70, eps 0.05", 200, 250, sqDist(cx, cy, 0), uniform(200), uniform(250), 0.05));
+        out.add(problem("clusters 70/30 against 30/70, eps 0.05", cx, cy, uniform(200), uniform(250), 0.05));
         // 1-D grid histograms (the kind of problem OTT's adaptive momentum diverged on)
         int bins = 200;
         double[][] grid = new double[bins][1];
         for (int i = 0; i < bins; i++) {
             grid[i][0] = (i + 0.5) / bins;
         }
-        out.add(new Problem("1-D grid, Gaussians, eps 1e-3", bins, bins, sqDist(grid, grid, 0), gaussian(bins, 0.25, 0.05),
+        out.add(problem("1-D grid, Gaussians, eps 1e-3", grid, grid, gaussian(bins, 0.25, 0.05),
                 gaussian(bins, 0.7, 0.1), 1e-3));
-        out.add(new Problem("1-D grid, bimodal against one mode, eps 2e-4", bins, bins, sqDist(grid, grid, 0),
+        out.add(problem("1-D grid, bimodal against one mode, eps 2e-4", grid, grid,
                 normalised(addAll(gaussian(bins, 0.2, 0.03), gaussian(bins, 0.8, 0.03))), gaussian(bins, 0.5, 0.05), 2e-4));
         // weights from 1e-30 to 1, with zeros
         double[] wa = new double[300], wb = new double[400];
@@ -115,19 +124,19 @@ class OverRelaxationTest {
         for (int j = 0; j < wb.length; j++) {
             wb[j] = j % 23 == 0 ? 0 : Math.pow(10, -30 * rnd.nextDouble());
         }
-        out.add(new Problem("weights 1e-30..1 and zeros, eps 0.01", 300, 400, sqDist(x, y, 0), normalised(wa), normalised(wb), 0.01));
+        out.add(problem("weights 1e-30..1 and zeros, eps 0.01", x, y, normalised(wa), normalised(wb), 0.01));
         // every point twice, and costs far from 0 (absorptions)
         double[][] dup = new double[300][];
         for (int i = 0; i < dup.length; i++) {
             dup[i] = x[i / 2];
         }
-        out.add(new Problem("duplicated points, eps 0.005", 300, 400, sqDist(dup, y, 0), uniform(300), uniform(400), 0.005));
+        out.add(problem("duplicated points, eps 0.005", dup, y, uniform(300), uniform(400), 0.005));
         out.add(new Problem("costs offset by 50, eps 0.01", 300, 400, sqDist(x, y, 50), uniform(300), uniform(400), 0.01));
         // a small ε for the costs' spread (the kernel falls back to the log domain), a single row, a 3-D cloud
-        out.add(new Problem("eps 2e-4 on the unit square", 300, 400, sqDist(x, y, 0), uniform(300), uniform(400), 2e-4));
-        out.add(new Problem("one row", 1, 400, sqDist(new double[][]{{0.5, 0.5}}, y, 0), uniform(1), uniform(400), 0.01));
+        out.add(problem("eps 2e-4 on the unit square", x, y, uniform(300), uniform(400), 2e-4));
+        out.add(problem("one row", new double[][]{{0.5, 0.5}}, y, uniform(1), uniform(400), 0.01));
         double[][] x3 = cloud(rnd, 250, 3, 0), y3 = cloud(rnd, 250, 3, 0.5);
-        out.add(new Problem("3-D, shifted by 0.5, eps 0.003", 250, 250, sqDist(x3, y3, 0), uniform(250), uniform(250), 0.003));
+        out.add(problem("3-D, shifted by 0.5, eps 0.003", x3, y3, uniform(250), uniform(250), 0.003));
         return out;
     }
 
@@ -141,7 +150,16 @@ class OverRelaxationTest {
 
     static Stream<Arguments> cases() {
         return catalogue().stream().flatMap(c -> Stream.of(Arguments.of(c, Precision.F64, "kernel"), Arguments.of(c, Precision.F32, "kernel"),
-                Arguments.of(c, Precision.F64, "log"), Arguments.of(c, Precision.F32, "log")));
+                Arguments.of(c, Precision.F64, "matrix-free"), Arguments.of(c, Precision.F32, "matrix-free")));
+    }
+
+    /** The problem on its stored cost matrix, or from its points when the options ask for matrix-free costs. */
+    private static SinkhornResult solve(Problem p, SinkhornOptions o) {
+        if (o.matrixFree(p.n, p.m)) {
+            return Sinkhorn.solve(dev.jot.data.Points.of(p.x), dev.jot.data.Points.of(p.y), Weights.of(p.a), Weights.of(p.b),
+                    dev.jot.geometry.CostFunction.SQUARED_EUCLIDEAN, o);
+        }
+        return Sinkhorn.solve(NdArray.of(p.c, p.n, p.m), Weights.of(p.a), Weights.of(p.b), o);
     }
 
     /**
@@ -171,12 +189,14 @@ class OverRelaxationTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void neverSlowerThanPlainByMoreThanFivePercentAndTheSameAnswer(Problem p, Precision precision, String sweeps) {
-        NdArray c = NdArray.of(p.c, p.n, p.m);
+        boolean free = sweeps.equals("matrix-free");
+        org.junit.jupiter.api.Assumptions.assumeTrue(!free || p.x != null, "a cost matrix only");
         double tol = 1e-6;
-        SinkhornOptions o = SinkhornOptions.epsilon(p.eps).withSweeps(sweeps).withPrecision(precision).withThreads(1)
-                .withTolerance(tol).withMaxIterations(200_000);
-        SinkhornResult plain = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withOverRelaxation(false));
-        SinkhornResult relaxed = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o);
+        SinkhornOptions o = SinkhornOptions.epsilon(p.eps).withSweeps(free ? "log" : sweeps).withPrecision(precision).withThreads(1)
+                .withTolerance(tol).withMaxIterations(200_000).withMatrixFree(free);
+        SinkhornResult plain = solve(p, o.withOverRelaxation(false));
+        SinkhornResult relaxed = solve(p, o);
+        assertEquals(free ? "log" : "kernel", relaxed.sweeps().substring(0, free ? 3 : 6), p + ": sweeps " + relaxed.sweeps());
         if (Boolean.getBoolean("jot.test.printCatalogue")) {
             System.out.println("catalogue: " + p + " " + precision + " " + sweeps + ": plain " + plain.iterations() + ", relaxed "
                     + relaxed.iterations() + " (omega up to " + relaxed.omega() + ")");
@@ -218,17 +238,24 @@ class OverRelaxationTest {
     }
 
     @Test
-    void theLogDomainRelaxesTooAndUnbalancedSolvesIteratePlainly() {
+    void matrixFreeRelaxesWhileSmallStoredUnbalancedAndFixedCountSolvesIteratePlainly() {
         Problem p = catalogue().get(1);
         NdArray c = NdArray.of(p.c, p.n, p.m);
         SinkhornOptions o = SinkhornOptions.epsilon(p.eps).withPrecision(Precision.F64).withThreads(1);
-        SinkhornResult log = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps("log"));
-        SinkhornResult plain = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps("log").withOverRelaxation(false));
-        assertTrue(log.omega() > 1.5, "omega " + log.omega());
-        assertTrue(3 * log.iterations() <= plain.iterations(), log.iterations() + " against " + plain.iterations());
+        SinkhornResult free = solve(p, o.withMatrixFree(true));
+        SinkhornResult plain = solve(p, o.withMatrixFree(true).withOverRelaxation(false));
+        assertTrue(free.omega() > 1.5, "omega " + free.omega());
+        assertTrue(3 * free.iterations() <= plain.iterations(), free.iterations() + " against " + plain.iterations());
+        // plain: a stored matrix in the log domain, unbalanced problems, a fixed iteration count
+        assertEquals(1.0, Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps("log")).omega(), "log");
         for (String sweeps : new String[]{"log", "kernel"}) {
             assertEquals(1.0, Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), o.withSweeps(sweeps).withRho(1, 1)).omega(), sweeps);
         }
+        SinkhornOptions fixed = o.withSweeps("kernel").withTolerance(0).withMaxIterations(300);
+        SinkhornResult tenPlain = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), fixed.withOverRelaxation(false));
+        SinkhornResult ten = Sinkhorn.solve(c, Weights.of(p.a), Weights.of(p.b), fixed);
+        assertEquals(1.0, ten.omega(), "a fixed iteration count");
+        assertEquals(tenPlain.cost(), ten.cost(), 0, "a fixed iteration count gives the plain iterates");
     }
 
     /** D(f, g) = ⟨a, f⟩ + ⟨b, g⟩ − ε·Σ a_i·b_j·exp((f_i + g_j − C_ij)/ε) + ε, in double. */
