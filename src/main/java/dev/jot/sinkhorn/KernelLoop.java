@@ -116,6 +116,7 @@ final class KernelLoop implements AutoCloseable {
     private final double[] tRow;
     private final double[] tCol;
     private final boolean overRelax;
+    private double omegaUsed = 1;
     private OverRelaxation relaxation = new OverRelaxation(false);
     /** Whether K~ was just built (no iteration has run on it yet), and the next fallback's log-domain iterations. */
     private boolean fresh;
@@ -270,9 +271,9 @@ final class KernelLoop implements AutoCloseable {
         return fallbacks;
     }
 
-    /** {@return the largest over-relaxation ω used (1: none)} */
+    /** {@return the largest over-relaxation ω a row step used (1: none)} */
     double omega() {
-        return relaxation.used();
+        return omegaUsed;
     }
 
     private void forStripes(java.util.function.IntConsumer task) {
@@ -418,7 +419,8 @@ final class KernelLoop implements AutoCloseable {
         // the column marginal error of the current state: 0 after a plain g step (v = 1/colSum), measured after a relaxed one
         double errB = 0;
         while (done < limit) {
-            omega = relaxation.omega();
+            // (the last iteration before the limit is plain, so that a solve that stops there ends with P^T·1 = b)
+            omega = done + 1 < limit ? relaxation.omega() : 1;
             if (omega != 1) {
                 for (int i = 0; i < n; i++) {
                     relaxLog[i] = (1 - omega) * Math.log(u[i]);
@@ -499,7 +501,7 @@ final class KernelLoop implements AutoCloseable {
             tRow[i] = -Math.log(u[i] * s[i]);
         }
         double[] gain = OverRelaxation.gain(a, tRow, n, omega);
-        if (!(gain[1] > 0) && gain[0] > 0) {
+        if (!(gain[1] > 0 && gain[0] >= 0)) {
             return false;
         }
         // a relaxed scaling far outside the absorption range (the plain one is within it after its absorption)
@@ -515,6 +517,7 @@ final class KernelLoop implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             u[i] = SinkhornKernels.dampedScaling(relaxLog[i], omega, s[i]);
         }
+        omegaUsed = Math.max(omegaUsed, omega);
         return true;
     }
 

@@ -57,7 +57,6 @@ final class OverRelaxation {
     private double rate;
     private double errAtStart;
     private int relaxed;
-    private double lastOmega = 1;
     private double relaxedOmega = 1;
     private boolean relaxing;
     /** 0: relaxed iterations; 1: a plain iteration runs (the probe); 2: the next error is the probe's. */
@@ -70,11 +69,6 @@ final class OverRelaxation {
     /** {@return the ω of the next iteration: 1 while the iterations are plain} */
     double omega() {
         return omega;
-    }
-
-    /** {@return the largest ω used so far (1 if none)} */
-    double used() {
-        return lastOmega;
     }
 
     /**
@@ -135,7 +129,6 @@ final class OverRelaxation {
                 omega = 1;
                 return;
             }
-            lastOmega = Math.max(lastOmega, omega);
             relaxedOmega = omega;
             relaxing = true;
             probe = 0;

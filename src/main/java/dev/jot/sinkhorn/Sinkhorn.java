@@ -426,7 +426,8 @@ public final class Sinkhorn {
     private static void iterateRelaxed(SinkhornIterator it, int limit, double tol, int checkEvery, OverRelaxation relax) {
         double errB = 0;
         while (it.iterations() < limit) {
-            double omega = relax.omega();
+            // (the last iteration before the limit is plain, so that a solve that stops there ends with P^T·1 = b)
+            double omega = it.iterations() + 1 < limit ? relax.omega() : 1;
             if (!it.updateF()) {
                 return;
             }
@@ -436,7 +437,9 @@ public final class Sinkhorn {
                 return;
             }
             if (omega != 1 && !it.commitRelaxedF(omega, relax)) {
+                // the relaxed f step would lower the dual: the plain one, and a plain g step after it
                 it.commitF();
+                omega = 1;
             } else if (omega == 1) {
                 it.commitF();
             }
@@ -446,7 +449,7 @@ public final class Sinkhorn {
             }
             errB = col[0];
             relax.observe(err);
-            it.omegaUsed = Math.max(it.omegaUsed, relax.used());
+            it.omegaUsed = Math.max(it.omegaUsed, omega);
         }
     }
 
@@ -504,6 +507,16 @@ public final class Sinkhorn {
                 }
             }
             if (r == null) {
+                r = it.result();
+            }
+            if (loop.omega() > 1 && !r.unbalanced() && r.converged() && r.marginalErrorB() > options.tolerance()
+                    && it.iterations() < options.maxIterations()) {
+                // an over-relaxed state went to the log domain (a fallback), whose stopping test sees P·1 only: one plain
+                // iteration puts P^T·1 back on b, then the plain loop goes on to the tolerance
+                int before = it.iterations();
+                it.step();
+                iterate(it, options.maxIterations(), options.tolerance(), options.checkEvery(), false);
+                logAtTarget += it.iterations() - before;
                 r = it.result();
             }
             String sweeps = loop.fallbacks() > 0 || logAtTarget > 0 ? "kernel+log" : "kernel";

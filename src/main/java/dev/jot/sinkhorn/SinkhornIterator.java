@@ -474,7 +474,7 @@ public final class SinkhornIterator implements AutoCloseable {
             t[i] = (fNext[i] - f[i]) * invEps;
         }
         double[] gain = OverRelaxation.gain(a, t, n, omega);
-        if (!(gain[1] > 0) && gain[0] > 0) {
+        if (!(gain[1] > 0 && gain[0] >= 0)) {
             relax.stop();
             return false;
         }

@@ -311,7 +311,9 @@ public final class SinkhornOptions {
      * tolerance, not bit for bit; the potentials may also differ from the plain ones by a common shift
      * (f + λ, g − λ), which leaves the plan and every value unchanged (1.6e-8 at ε = 0.002, tolerance 1e-9, f64). At ε = 0.002 on 2000 uniform points it takes 194 iterations instead of 1012.
      * Unbalanced problems, the symmetric solves of the divergences' self-terms, annealing stages above the target
-     * ε, batches, barycenters and the devices iterate plainly. {@link SinkhornResult#omega()} says which ω was used.
+     * ε, shared-cost batches, the fixed-support and grid barycenters and the devices iterate plainly; what solves
+     * problem by problem with these options (point-cloud and ragged batches, the free-support barycenter's entropic
+     * plans, the divergences' other terms) follows the rule above. {@link SinkhornResult#omega()} says which ω was used.
      *
      * @param on whether to over-relax
      * @return a copy with that choice

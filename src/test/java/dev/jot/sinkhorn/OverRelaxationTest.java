@@ -258,6 +258,21 @@ class OverRelaxationTest {
         assertEquals(tenPlain.cost(), ten.cost(), 0, "a fixed iteration count gives the plain iterates");
     }
 
+    @Test
+    void aSolveStoppedByTheIterationLimitEndsWithAPlainStep() {
+        Problem p = catalogue().get(1);
+        SinkhornOptions o = SinkhornOptions.epsilon(p.eps).withPrecision(Precision.F64).withThreads(1).withMaxIterations(60);
+        for (SinkhornOptions q : new SinkhornOptions[]{o.withSweeps("kernel"), o.withMatrixFree(true)}) {
+            SinkhornResult r = solve(p, q);
+            assertTrue(r.omega() > 1, "relaxed before the limit: omega " + r.omega());
+            assertEquals(60, r.iterations());
+            assertTrue(!r.converged(), r.status());
+            assertTrue(r.marginalErrorB() < 1e-12, "P^T 1 = b after the last (plain) step: " + r.marginalErrorB());
+            double[] err = marginalErrors(p, Precision.F64, r.f(), r.g());
+            assertEquals(r.marginalErrorA(), err[0], 1e-9, "the reported row error is the plan's");
+        }
+    }
+
     /** D(f, g) = ⟨a, f⟩ + ⟨b, g⟩ − ε·Σ a_i·b_j·exp((f_i + g_j − C_ij)/ε) + ε, in double. */
     private static double dual(Problem p, double[] f, double[] g) {
         double d = p.eps;
