@@ -295,7 +295,7 @@ public final class FixedSupport {
             }
             // (the element-wise loops are small methods: this one runs once a solve, and C2 would otherwise compile it whole)
             double[] bar = new double[n];
-            logs(logBar, bar, n, true);
+            exps(logBar, bar, n);
             double barMass = sum(bar);
             double[] errors = new double[k], values = new double[k];
             double value = 0;
@@ -364,15 +364,18 @@ public final class FixedSupport {
             return e;
         }
 
-        /** out = log x (or exp x with {@code exp}), element-wise. */
-        private static void logs(double[] x, double[] out, int n, boolean exp) {
+        /** out = log x, element-wise. */
+        private static void logs(double[] x, double[] out, int n) {
             for (int i = 0; i < n; i++) {
-                out[i] = exp ? Math.exp(x[i]) : Math.log(x[i]);
+                out[i] = Math.log(x[i]);
             }
         }
 
-        private static void logs(double[] x, double[] out, int n) {
-            logs(x, out, n, false);
+        /** out = exp x, element-wise. */
+        private static void exps(double[] x, double[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = Math.exp(x[i]);
+            }
         }
 
         private static double sum(double[] x) {

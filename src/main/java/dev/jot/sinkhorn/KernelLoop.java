@@ -340,23 +340,19 @@ final class KernelLoop implements AutoCloseable {
             MemorySegment stripe = k.asSlice(r0 * rowBytes, rows * rowBytes);
             // a hard row side (τ_a = 1) takes the balanced step itself; an over-relaxed balanced step is the damped
             // coefficient with logD = (1 − ω)·log u and τ = ω
-            boolean dampedRows = damped && tauA != 1;
-            boolean relaxedRows = !damped && omega != 1;
+            double[] logD = damped ? (tauA != 1 ? logDRow : null) : (omega != 1 ? relaxLog : null);
+            double tau = damped ? tauA : omega;
             if (f32) {
                 Arrays.fill(partF[q], 0f);
-                if (relaxedRows) {
-                    kernels.kernelRowStepDampedF32(stripe, rows, m, wF, a, relaxLog, omega, s, r0, partF[q]);
-                } else if (dampedRows) {
-                    kernels.kernelRowStepDampedF32(stripe, rows, m, wF, a, logDRow, tauA, s, r0, partF[q]);
+                if (logD != null) {
+                    kernels.kernelRowStepDampedF32(stripe, rows, m, wF, a, logD, tau, s, r0, partF[q]);
                 } else {
                     kernels.kernelRowStepF32(stripe, rows, m, wF, a, s, r0, partF[q]);
                 }
             } else {
                 Arrays.fill(partD[q], 0.0);
-                if (relaxedRows) {
-                    kernels.kernelRowStepDampedF64(stripe, rows, m, wD, a, relaxLog, omega, s, r0, partD[q]);
-                } else if (dampedRows) {
-                    kernels.kernelRowStepDampedF64(stripe, rows, m, wD, a, logDRow, tauA, s, r0, partD[q]);
+                if (logD != null) {
+                    kernels.kernelRowStepDampedF64(stripe, rows, m, wD, a, logD, tau, s, r0, partD[q]);
                 } else {
                     kernels.kernelRowStepF64(stripe, rows, m, wD, a, s, r0, partD[q]);
                 }
@@ -428,15 +424,16 @@ final class KernelLoop implements AutoCloseable {
             }
             pass();
             boolean rowsOk = trusted(s);
+            boolean check = done > 0 && tol > 0 && done % checkEvery == 0;
             double err = Double.NaN;
-            if (rowsOk) {
+            if (rowsOk && (check || relaxation.enabled())) {
                 err = 0;
                 for (int i = 0; i < n; i++) {
                     if (a[i] > 0) {
                         err += Math.abs(a[i] * (u[i] * s[i] - 1));
                     }
                 }
-                if (done > 0 && tol > 0 && done % checkEvery == 0 && err <= tol && errB <= tol) {
+                if (check && err <= tol && errB <= tol) {
                     converged = true;
                     break;
                 }
@@ -500,22 +497,20 @@ final class KernelLoop implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             tRow[i] = -Math.log(u[i] * s[i]);
         }
-        double[] gain = OverRelaxation.gain(a, tRow, n, omega);
-        if (!(gain[1] > 0 && gain[0] >= 0)) {
+        if (relaxation.judge(a, tRow, n, omega) == OverRelaxation.Step.LOWERS) {
             return false;
         }
-        // a relaxed scaling far outside the absorption range (the plain one is within it after its absorption)
+        // the relaxed scalings' logarithms (tRow now holds them); one far outside the absorption range (the plain
+        // one is within it after its absorption) takes the plain step
         double far = 2 * logRange(f32);
         for (int i = 0; i < n; i++) {
-            if (!(Math.abs(relaxLog[i] - omega * Math.log(s[i])) <= far)) {
+            tRow[i] = SinkhornKernels.dampedLog(relaxLog[i], omega, s[i]);
+            if (!(Math.abs(tRow[i]) <= far)) {
                 return false;
             }
         }
-        if (gain[1] < OverRelaxation.SUFFICIENT * gain[0]) {
-            relaxation.stop();
-        }
         for (int i = 0; i < n; i++) {
-            u[i] = SinkhornKernels.dampedScaling(relaxLog[i], omega, s[i]);
+            u[i] = Math.exp(tRow[i]);
         }
         omegaUsed = Math.max(omegaUsed, omega);
         return true;
@@ -523,7 +518,8 @@ final class KernelLoop implements AutoCloseable {
 
     /**
      * The over-relaxed column step, v' = v^{1−ω}·colSum^{−ω}, or the plain v' = 1/colSum when the relaxed one would
-     * not increase the dual by {@link OverRelaxation#SUFFICIENT} of the plain one (relaxation then stops).
+     * not increase the dual by {@link OverRelaxation#SUFFICIENT} of the plain one, or would leave the safe range
+     * far behind (relaxation then stops).
      *
      * @return the column marginal error Σ_j b_j·|v'_j·colSum_j − 1| of the new state (0 after a plain step)
      */
@@ -531,13 +527,13 @@ final class KernelLoop implements AutoCloseable {
         for (int j = 0; j < m; j++) {
             tCol[j] = -Math.log(v[j] * colSum[j]);
         }
-        double[] gain = OverRelaxation.gain(b, tCol, m, omega);
+        boolean relaxed = relaxation.judge(b, tCol, m, omega) == OverRelaxation.Step.GAINS;
         double far = 2 * logRange(f32);
-        boolean inRange = true;
-        for (int j = 0; j < m && inRange; j++) {
-            inRange = Math.abs((1 - omega) * Math.log(v[j]) - omega * Math.log(colSum[j])) <= far;
+        for (int j = 0; j < m && relaxed; j++) {
+            tCol[j] = SinkhornKernels.dampedLog((1 - omega) * Math.log(v[j]), omega, colSum[j]);
+            relaxed = Math.abs(tCol[j]) <= far;
         }
-        if (!inRange || !(gain[1] >= OverRelaxation.SUFFICIENT * gain[0])) {
+        if (!relaxed) {
             relaxation.stop();
             for (int j = 0; j < m; j++) {
                 v[j] = 1 / colSum[j];
@@ -546,7 +542,7 @@ final class KernelLoop implements AutoCloseable {
         }
         double errB = 0;
         for (int j = 0; j < m; j++) {
-            v[j] = Math.exp((1 - omega) * Math.log(v[j]) - omega * Math.log(colSum[j]));
+            v[j] = Math.exp(tCol[j]);
             if (b[j] > 0) {
                 errB += Math.abs(b[j] * (v[j] * colSum[j] - 1));
             }

@@ -138,6 +138,40 @@ final class OverRelaxation {
         }
     }
 
+    /** {@return whether relaxation may be used at all (false: every iteration is plain and {@link #observe} ignores errors)} */
+    boolean enabled() {
+        return enabled;
+    }
+
+    /** What the dual says of a relaxed half-step ({@link #judge}). */
+    enum Step {
+        /** It would not raise the dual (or a gain is not a number): take the plain step. */
+        LOWERS,
+        /** It raises the dual by less than {@link #SUFFICIENT} of the plain step: relaxation stops. */
+        SHORT,
+        /** It raises the dual enough. */
+        GAINS
+    }
+
+    /**
+     * Judges one side's relaxed half-step by its dual gain against the plain step's ({@link #gain}), and stops
+     * relaxation unless it {@link Step#GAINS}.
+     *
+     * @param w the side's weights
+     * @param t the rows' log ratios t_i = log(x_sinkhorn,i/x_i)
+     * @param len the number of rows
+     * @param omega ω
+     * @return the verdict
+     */
+    Step judge(double[] w, double[] t, int len, double omega) {
+        double[] g = gain(w, t, len, omega);
+        Step step = !(g[1] > 0 && g[0] >= 0) ? Step.LOWERS : g[1] < SUFFICIENT * g[0] ? Step.SHORT : Step.GAINS;
+        if (step != Step.GAINS) {
+            stop();
+        }
+        return step;
+    }
+
     /** Back to plain iterations (a step failed its check, or the error went the wrong way); a later start needs twice as many plain iterations. */
     void stop() {
         if (relaxing) {

@@ -436,12 +436,10 @@ public final class Sinkhorn {
             if (done > 0 && tol > 0 && done % checkEvery == 0 && err <= tol && errB <= tol) {
                 return;
             }
-            if (omega != 1 && !it.commitRelaxedF(omega, relax)) {
-                // the relaxed f step would lower the dual: the plain one, and a plain g step after it
+            if (omega == 1 || !it.commitRelaxedF(omega, relax)) {
+                // plain (or the relaxed f step would lower the dual: the plain one, and a plain g step after it)
                 it.commitF();
                 omega = 1;
-            } else if (omega == 1) {
-                it.commitF();
             }
             double[] col = it.updateG(omega, relax);
             if (col == null) {

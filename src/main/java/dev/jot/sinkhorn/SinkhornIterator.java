@@ -455,6 +455,16 @@ public final class SinkhornIterator implements AutoCloseable {
 
     /** The largest over-relaxation ω the log-domain iterations used (1: none). */
     double omegaUsed = 1;
+    /** Scratch of the relaxed steps: the log ratios t (max(n, m)), and g before the g update (m); made on first use. */
+    private double[] relaxT;
+    private double[] gOld;
+
+    private double[] relaxScratch() {
+        if (relaxT == null) {
+            relaxT = new double[Math.max(n, m)];
+        }
+        return relaxT;
+    }
 
     /** {@return whether the problem is unbalanced (a finite ρ)} */
     boolean unbalanced() {
@@ -469,17 +479,12 @@ public final class SinkhornIterator implements AutoCloseable {
      * @return false when the relaxed step would lower the dual (nothing is changed; the caller takes the plain step)
      */
     boolean commitRelaxedF(double omega, OverRelaxation relax) {
-        double[] t = new double[n];
+        double[] t = relaxScratch();
         for (int i = 0; i < n; i++) {
             t[i] = (fNext[i] - f[i]) * invEps;
         }
-        double[] gain = OverRelaxation.gain(a, t, n, omega);
-        if (!(gain[1] > 0 && gain[0] >= 0)) {
-            relax.stop();
+        if (relax.judge(a, t, n, omega) == OverRelaxation.Step.LOWERS) {
             return false;
-        }
-        if (gain[1] < OverRelaxation.SUFFICIENT * gain[0]) {
-            relax.stop();
         }
         for (int i = 0; i < n; i++) {
             fNext[i] = f[i] + omega * (fNext[i] - f[i]);
@@ -500,17 +505,19 @@ public final class SinkhornIterator implements AutoCloseable {
         if (omega == 1) {
             return updateG() ? new double[]{0} : null;
         }
-        double[] old = g.clone();
+        if (gOld == null) {
+            gOld = new double[m];
+        }
+        double[] old = gOld;
+        System.arraycopy(g, 0, old, 0, m);
         if (!updateG()) {
             return null;
         }
-        double[] t = new double[m];
+        double[] t = relaxScratch();
         for (int j = 0; j < m; j++) {
             t[j] = (g[j] - old[j]) * invEps;
         }
-        double[] gain = OverRelaxation.gain(b, t, m, omega);
-        if (!(gain[1] >= OverRelaxation.SUFFICIENT * gain[0])) {
-            relax.stop();
+        if (relax.judge(b, t, m, omega) != OverRelaxation.Step.GAINS) {
             return new double[]{0};
         }
         double errB = 0;
