@@ -204,6 +204,54 @@ public interface SinkhornKernels {
                          float[] shift, float[] acc);
 
     /**
+     * One tile of the matrix-free fused pass, in f32: the costs of rows [r0, r0 + rows) of {@code x} against
+     * the cols points of {@code yT} into {@code tile} (as {@link #squaredDistancesF32}, row-major, stride
+     * cols), and each row's log-sum-exp from them, as {@link #logSumExpF32} gives it from that tile (the same
+     * bits; out holds the guesses on entry). The column sums then read the tile with
+     * {@link #columnSumExpF32(float[], int, int, float[], int, float, float[], float[])} while it is in cache.
+     * The tile is a Java array, not a segment: C2 keeps a segment's bounds and liveness checks inside a loop
+     * that stores to it.
+     *
+     * @param x the row points, row-major with d coordinates each
+     * @param r0 the index in {@code x} of the tile's first row point
+     * @param rows the number of rows
+     * @param d the dimension
+     * @param yT the column points transposed: coordinate c of point j at {@code yT[c·cols + j]}
+     * @param cols the number of column points
+     * @param sqrt whether the cost is |x − y| instead of |x − y|²
+     * @param h the column terms h_j
+     * @param invEps 1/ε, the factor on the costs
+     * @param out receives the rows' log-sum-exps (and holds their guesses on entry)
+     * @param outOffset the index in {@code out} of the tile's first row
+     * @param tile receives the costs, rows × cols row-major (at least that long)
+     */
+    default void distanceLogSumExpF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt,
+                                      float[] h, float invEps, double[] out, int outOffset, float[] tile) {
+        MemorySegment t = MemorySegment.ofArray(tile).asSlice(0, (long) rows * cols * Float.BYTES);
+        squaredDistancesF32(x, r0, rows, d, yT, cols, sqrt, t);
+        logSumExpF32(t, rows, cols, h, invEps, out, outOffset);
+    }
+
+    /**
+     * {@link #columnSumExpF32(MemorySegment, int, int, float[], int, float, float[], float[])} over a tile held
+     * in a Java array (the one {@link #distanceLogSumExpF32} fills); the same bits.
+     *
+     * @param tile the costs C, f32, rows × cols row-major
+     * @param rows the number of rows in the tile
+     * @param cols the number of columns in the tile
+     * @param hc the row terms, read from index {@code hcOffset}
+     * @param hcOffset the index in {@code hc} of the tile's first row
+     * @param invEps 1/ε, the factor on the costs
+     * @param shift the column shifts
+     * @param acc the running column sums, added to in place
+     */
+    default void columnSumExpF32(float[] tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
+                                 float[] shift, float[] acc) {
+        columnSumExpF32(MemorySegment.ofArray(tile).asSlice(0, (long) rows * cols * Float.BYTES), rows, cols, hc, hcOffset,
+                invEps, shift, acc);
+    }
+
+    /**
      * {@link #columnSumExpF32} for an f64 tile (exponents clamped at 600; tiny terms at most about 1e-307).
      *
      * @param tile the costs C, f64, rows × cols row-major

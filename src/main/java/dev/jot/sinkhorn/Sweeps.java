@@ -52,7 +52,13 @@ final class Sweeps implements AutoCloseable {
             cloud = null;
             sqrt = false;
         }
+        // the f32 fused pass over a point cloud keeps its tile in a Java array (see distanceLogSumExpF32)
+        int arrayTile = cloud != null && f32 && fused() ? fusedTileRows() * geometry.m() : 0;
+        arrayScratch = arrayTile > 0 ? ThreadLocal.withInitial(() -> new float[arrayTile]) : null;
     }
+
+    /** Per worker thread, the array tile of the f32 fused pass over a point cloud, or null. */
+    private final ThreadLocal<float[]> arrayScratch;
 
     private final Arena arena;
     private final ThreadLocal<MemorySegment> scratch;
@@ -326,6 +332,10 @@ final class Sweeps implements AutoCloseable {
     void fusedTile(int s, int r0, int count) {
         final int m = geometry.m();
         final double invEps = 1.0 / fEps;
+        if (arrayScratch != null) {
+            fusedCloudTileF32(s, r0, count, invEps);
+            return;
+        }
         MemorySegment tile = tile(false, r0, count);
         if (f32) {
             kernels.logSumExpF32(tile, count, m, fHf, (float) invEps, fRowLse, r0);
@@ -341,6 +351,22 @@ final class Sweeps implements AutoCloseable {
         }
         computeHc(r0, count, invEps);
         columnSums(s, tile, r0, count, hcF, hcD, invEps, fShift);
+    }
+
+    /** {@link #fusedTile} for a point cloud in f32: the costs computed into this thread's array tile. */
+    private void fusedCloudTileF32(int s, int r0, int count, double invEps) {
+        final int m = geometry.m();
+        float[] tile = arrayScratch.get();
+        kernels.distanceLogSumExpF32(cloud.rowsF32(false), r0, count, cloud.d(), cloud.colsTransposedF32(false), m, sqrt,
+                fHf, (float) invEps, fRowLse, r0, tile);
+        if (fShift == null) {
+            return;
+        }
+        if (r0 == stripeStart(s)) {
+            clearStripe(s);
+        }
+        computeHc(r0, count, invEps);
+        kernels.columnSumExpF32(tile, count, m, hcF, r0, (float) invEps, shiftF, stripeF[s]);
     }
 
     /**

@@ -76,7 +76,7 @@ public final class VectorKernels implements SinkhornKernels {
                 FloatVector gmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), gsum = FloatVector.zero(FS);
                 for (int j = 0; j < bound; j += FL) {
                     FloatVector z = FloatVector.fromMemorySegment(FS, tile, base + (long) j * Float.BYTES, ORDER).fma(negInv, FloatVector.fromArray(FS, h, j));
-                    gmax = gmax.max(z);
+                    gmax = VectorMath.runningMax(gmax, z);
                     gsum = gsum.add(VectorMath.exp(z.sub(g)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -135,7 +135,7 @@ public final class VectorKernels implements SinkhornKernels {
                 DoubleVector gmax = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY), gsum = DoubleVector.zero(DS);
                 for (int j = 0; j < bound; j += DL) {
                     DoubleVector z = DoubleVector.fromMemorySegment(DS, tile, base + (long) j * Double.BYTES, ORDER).fma(negInv, DoubleVector.fromArray(DS, h, j));
-                    gmax = gmax.max(z);
+                    gmax = VectorMath.runningMax(gmax, z);
                     gsum = gsum.add(VectorMath.exp(z.sub(guess)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -250,13 +250,8 @@ public final class VectorKernels implements SinkhornKernels {
         for (int r = 0; r < rows; r++) {
             final int xi = (r0 + r) * d;
             final long base = (long) r * cols * Float.BYTES;
-            if (!sqrt && d >= 1 && d <= 3) {
-                // the common dimensions unrolled (the same operations in the same order as distances())
-                distanceRowF32(x, xi, d, yT, cols, bound, tile, base);
-            } else {
-                for (int j = 0; j < bound; j += FL) {
-                    distances(x, xi, d, yT, cols, j, sqrt).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
-                }
+            for (int j = 0; j < bound; j += FL) {
+                distances(x, xi, d, yT, cols, j, sqrt).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
             }
             for (int j = bound; j < cols; j++) {
                 tile.set(F32, base + (long) j * Float.BYTES, distance(x, xi, d, yT, cols, j, sqrt));
@@ -283,36 +278,104 @@ public final class VectorKernels implements SinkhornKernels {
         }
     }
 
-    /**
-     * One row of squared distances for d = 1, 2 or 3, columns [0, bound): acc = fma(t_c, t_c, acc) from 0 over the
-     * coordinates in order, as {@link #distances}, with the row point's coordinates broadcast once.
-     */
-    private static void distanceRowF32(float[] x, int xi, int d, float[] yT, int cols, int bound, MemorySegment tile, long base) {
-        final FloatVector zero = FloatVector.zero(FS);
-        final FloatVector x0 = FloatVector.broadcast(FS, x[xi]);
-        if (d == 1) {
-            for (int j = 0; j < bound; j += FL) {
-                FloatVector t0 = FloatVector.fromArray(FS, yT, j).sub(x0);
-                t0.fma(t0, zero).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
-            }
+    @Override
+    public void distanceLogSumExpF32(float[] x, int r0, int rows, int d, float[] yT, int cols, boolean sqrt,
+                                     float[] h, float invEps, double[] out, int outOffset, float[] tile) {
+        if (cols < 2 * FL) {
+            ScalarKernels.INSTANCE.distanceLogSumExpF32(x, r0, rows, d, yT, cols, sqrt, h, invEps, out, outOffset, tile);
             return;
         }
-        final FloatVector x1 = FloatVector.broadcast(FS, x[xi + 1]);
-        if (d == 2) {
+        final int bound = FS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            // row by row: the row's costs (20 KB at m = 5000) are still in L1 when its log-sum-exp reads them
+            final int base = r * cols;
+            distanceRowF32(x, (r0 + r) * d, d, yT, cols, bound, sqrt, tile, base);
+            out[outOffset + r] = logSumExpRowF32(tile, base, cols, bound, h, invEps, out[outOffset + r]);
+        }
+    }
+
+    /**
+     * One row of costs into tile[base, base + cols), as {@link #squaredDistancesF32} computes them (the same
+     * bits); d = 1, 2 and 3 unrolled with the row point broadcast once: acc = fma(t_c, t_c, acc) from 0 over the
+     * coordinates in order, as {@link #distances}.
+     */
+    private static void distanceRowF32(float[] x, int xi, int d, float[] yT, int cols, int bound, boolean sqrt, float[] tile, int base) {
+        if (sqrt || d > 3) {
+            for (int j = 0; j < bound; j += FL) {
+                distances(x, xi, d, yT, cols, j, sqrt).intoArray(tile, base + j);
+            }
+        } else if (d == 1) {
+            final FloatVector zero = FloatVector.zero(FS), x0 = FloatVector.broadcast(FS, x[xi]);
+            for (int j = 0; j < bound; j += FL) {
+                FloatVector t0 = FloatVector.fromArray(FS, yT, j).sub(x0);
+                t0.fma(t0, zero).intoArray(tile, base + j);
+            }
+        } else if (d == 2) {
+            final FloatVector zero = FloatVector.zero(FS), x0 = FloatVector.broadcast(FS, x[xi]);
+            final FloatVector x1 = FloatVector.broadcast(FS, x[xi + 1]);
             for (int j = 0; j < bound; j += FL) {
                 FloatVector t0 = FloatVector.fromArray(FS, yT, j).sub(x0);
                 FloatVector t1 = FloatVector.fromArray(FS, yT, cols + j).sub(x1);
-                t1.fma(t1, t0.fma(t0, zero)).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
+                t1.fma(t1, t0.fma(t0, zero)).intoArray(tile, base + j);
             }
-            return;
+        } else {
+            final FloatVector zero = FloatVector.zero(FS), x0 = FloatVector.broadcast(FS, x[xi]);
+            final FloatVector x1 = FloatVector.broadcast(FS, x[xi + 1]), x2 = FloatVector.broadcast(FS, x[xi + 2]);
+            for (int j = 0; j < bound; j += FL) {
+                FloatVector t0 = FloatVector.fromArray(FS, yT, j).sub(x0);
+                FloatVector t1 = FloatVector.fromArray(FS, yT, cols + j).sub(x1);
+                FloatVector t2 = FloatVector.fromArray(FS, yT, 2 * cols + j).sub(x2);
+                t2.fma(t2, t1.fma(t1, t0.fma(t0, zero))).intoArray(tile, base + j);
+            }
         }
-        final FloatVector x2 = FloatVector.broadcast(FS, x[xi + 2]);
+        for (int j = bound; j < cols; j++) {
+            tile[base + j] = distance(x, xi, d, yT, cols, j, sqrt);
+        }
+    }
+
+    /** One row's log-sum-exp from an array tile, as {@link #logSumExpF32} computes it from a segment (the same bits). */
+    private static double logSumExpRowF32(float[] tile, int base, int cols, int bound, float[] h, float invEps, double guess) {
+        final FloatVector negInv = FloatVector.broadcast(FS, -invEps);
+        if (Double.isFinite(guess)) {
+            final float g = (float) guess;
+            FloatVector gmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), gsum = FloatVector.zero(FS);
+            for (int j = 0; j < bound; j += FL) {
+                FloatVector z = FloatVector.fromArray(FS, tile, base + j).fma(negInv, FloatVector.fromArray(FS, h, j));
+                gmax = VectorMath.runningMax(gmax, z);
+                gsum = gsum.add(VectorMath.exp(z.sub(g)));
+            }
+            double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
+            for (int j = bound; j < cols; j++) {
+                double z = h[j] - (double) invEps * tile[base + j];
+                gm = Math.max(gm, z);
+                total += Math.exp(Math.min(z - g, GUESS_SLACK_F));
+            }
+            if (Math.abs(gm - g) <= GUESS_SLACK_F) {
+                return g + Math.log(total);
+            }
+        }
+        FloatVector vmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < bound; j += FL) {
-            FloatVector t0 = FloatVector.fromArray(FS, yT, j).sub(x0);
-            FloatVector t1 = FloatVector.fromArray(FS, yT, cols + j).sub(x1);
-            FloatVector t2 = FloatVector.fromArray(FS, yT, 2 * cols + j).sub(x2);
-            t2.fma(t2, t1.fma(t1, t0.fma(t0, zero))).intoMemorySegment(tile, base + (long) j * Float.BYTES, ORDER);
+            vmax = vmax.max(FloatVector.fromArray(FS, tile, base + j).fma(negInv, FloatVector.fromArray(FS, h, j)));
         }
+        double max = vmax.reduceLanes(VectorOperators.MAX);
+        for (int j = bound; j < cols; j++) {
+            max = Math.max(max, h[j] - (double) invEps * tile[base + j]);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        final float shift = (float) max;
+        FloatVector sum = FloatVector.zero(FS);
+        for (int j = 0; j < bound; j += FL) {
+            FloatVector z = FloatVector.fromArray(FS, tile, base + j).fma(negInv, FloatVector.fromArray(FS, h, j));
+            sum = sum.add(VectorMath.exp(z.sub(shift)));
+        }
+        double total = VectorMath.sum(sum);
+        for (int j = bound; j < cols; j++) {
+            total += Math.exp(h[j] - (double) invEps * tile[base + j] - shift);
+        }
+        return shift + Math.log(total);
     }
 
     /** |x_row − y_j|² (or its square root) for the lanes j..j+FL, from the transposed column coordinates. */
@@ -370,7 +433,7 @@ public final class VectorKernels implements SinkhornKernels {
                 FloatVector gmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), gsum = FloatVector.zero(FS);
                 for (int j = 0; j < bound; j += FL) {
                     FloatVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, FloatVector.fromArray(FS, h, j));
-                    gmax = gmax.max(z);
+                    gmax = VectorMath.runningMax(gmax, z);
                     gsum = gsum.add(VectorMath.exp(z.sub(g)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -426,7 +489,7 @@ public final class VectorKernels implements SinkhornKernels {
                 DoubleVector gmax = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY), gsum = DoubleVector.zero(DS);
                 for (int j = 0; j < bound; j += DL) {
                     DoubleVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, DoubleVector.fromArray(DS, h, j));
-                    gmax = gmax.max(z);
+                    gmax = VectorMath.runningMax(gmax, z);
                     gsum = gsum.add(VectorMath.exp(z.sub(guess)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -523,7 +586,7 @@ public final class VectorKernels implements SinkhornKernels {
             long at = (long) j * Float.BYTES;
             for (int r = 0; r < rows; r++, at += stride) {
                 FloatVector z = FloatVector.fromMemorySegment(FS, tile, at, ORDER).fma(negInv, FloatVector.broadcast(FS, hc[hcOffset + r]));
-                sum = sum.add(VectorMath.exp(z.sub(s).min(COLUMN_CLAMP_F)));
+                sum = sum.add(VectorMath.exp(VectorMath.atMost(z.sub(s), COLUMN_CLAMP_F)));
             }
             sum.add(FloatVector.fromArray(FS, acc, j)).intoArray(acc, j);
         }
@@ -531,6 +594,32 @@ public final class VectorKernels implements SinkhornKernels {
             double total = 0;
             for (int r = 0; r < rows; r++) {
                 double z = hc[hcOffset + r] - (double) invEps * tile.get(F32, ((long) r * cols + j) * Float.BYTES) - shift[j];
+                total += Math.exp(Math.min(z, COLUMN_CLAMP_F));
+            }
+            acc[j] = (float) (acc[j] + total);
+        }
+    }
+
+    /** {@link #columnSumExpF32(MemorySegment, int, int, float[], int, float, float[], float[])} over an array tile. */
+    @Override
+    public void columnSumExpF32(float[] tile, int rows, int cols, float[] hc, int hcOffset, float invEps,
+                                float[] shift, float[] acc) {
+        final FloatVector negInv = FloatVector.broadcast(FS, -invEps);
+        final int bound = FS.loopBound(cols);
+        int j = 0;
+        for (; j < bound; j += FL) {
+            final FloatVector s = FloatVector.fromArray(FS, shift, j);
+            FloatVector sum = FloatVector.zero(FS);
+            for (int r = 0, at = j; r < rows; r++, at += cols) {
+                FloatVector z = FloatVector.fromArray(FS, tile, at).fma(negInv, FloatVector.broadcast(FS, hc[hcOffset + r]));
+                sum = sum.add(VectorMath.exp(VectorMath.atMost(z.sub(s), COLUMN_CLAMP_F)));
+            }
+            sum.add(FloatVector.fromArray(FS, acc, j)).intoArray(acc, j);
+        }
+        for (; j < cols; j++) {
+            double total = 0;
+            for (int r = 0; r < rows; r++) {
+                double z = hc[hcOffset + r] - (double) invEps * tile[r * cols + j] - shift[j];
                 total += Math.exp(Math.min(z, COLUMN_CLAMP_F));
             }
             acc[j] = (float) (acc[j] + total);
@@ -550,7 +639,7 @@ public final class VectorKernels implements SinkhornKernels {
             long at = (long) j * Double.BYTES;
             for (int r = 0; r < rows; r++, at += stride) {
                 DoubleVector z = DoubleVector.fromMemorySegment(DS, tile, at, ORDER).fma(negInv, DoubleVector.broadcast(DS, hc[hcOffset + r]));
-                sum = sum.add(VectorMath.exp(z.sub(s).min(COLUMN_CLAMP_D)));
+                sum = sum.add(VectorMath.exp(VectorMath.atMost(z.sub(s), COLUMN_CLAMP_D)));
             }
             sum.add(DoubleVector.fromArray(DS, acc, j)).intoArray(acc, j);
         }

@@ -141,4 +141,57 @@ class VectorMathTest {
         }
         assertEquals(want, VectorMath.sum(jdk.incubator.vector.DoubleVector.fromArray(ds, v, 0)));
     }
+
+    /** Values that tell Java's max and min from plain compares: NaNs of both signs, ±0, ±∞, subnormals, the bounds and their neighbours. */
+    private static float[] awkwardFloats() {
+        float[] special = {Float.NaN, Float.intBitsToFloat(0xffc00000), 0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, -87.3f, Math.nextDown(-87.3f),
+                Math.nextUp(-87.3f), 64f, Math.nextDown(64f), Math.nextUp(64f), 1f, -1f, -1e3f, 1e3f};
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        float[] all = java.util.Arrays.copyOf(special, special.length + 4000);
+        for (int k = special.length; k < all.length; k++) {
+            all[k] = k % 2 == 0 ? Float.intBitsToFloat(rnd.nextInt()) : (float) (200 * rnd.nextDouble() - 100);
+        }
+        return all;
+    }
+
+    @Test
+    void clampsGiveTheBitsOfJavasMaxAndMinAndTheRunningMaxOnlySkipsNaNAndSignedZeros() {
+        var fs = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        var ds = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
+        float[] v = awkwardFloats();
+        float[] lane = new float[fs.length()], got = new float[fs.length()], other = new float[fs.length()];
+        double[] dl = new double[ds.length()], dgot = new double[ds.length()];
+        for (float bound : new float[]{-87.3f, 64f, -1e-30f, 3e38f}) {
+            for (int k = 0; k < v.length; k++) {
+                java.util.Arrays.fill(lane, v[k]);
+                var x = jdk.incubator.vector.FloatVector.fromArray(fs, lane, 0);
+                VectorMath.atLeast(x, bound).intoArray(got, 0);
+                assertEquals(Float.floatToRawIntBits(Math.max(v[k], bound)), Float.floatToRawIntBits(got[0]), "atLeast " + v[k] + " " + bound);
+                VectorMath.atMost(x, bound).intoArray(got, 0);
+                assertEquals(Float.floatToRawIntBits(Math.min(v[k], bound)), Float.floatToRawIntBits(got[0]), "atMost " + v[k] + " " + bound);
+                java.util.Arrays.fill(dl, v[k]);
+                var xd = jdk.incubator.vector.DoubleVector.fromArray(ds, dl, 0);
+                VectorMath.atLeast(xd, bound).intoArray(dgot, 0);
+                assertEquals(Double.doubleToRawLongBits(Math.max((double) v[k], bound)), Double.doubleToRawLongBits(dgot[0]), "atLeast f64 " + v[k]);
+                VectorMath.atMost(xd, bound).intoArray(dgot, 0);
+                assertEquals(Double.doubleToRawLongBits(Math.min((double) v[k], bound)), Double.doubleToRawLongBits(dgot[0]), "atMost f64 " + v[k]);
+            }
+        }
+        for (int k = 0; k + 1 < v.length; k++) {
+            java.util.Arrays.fill(lane, v[k]);
+            java.util.Arrays.fill(other, v[k + 1]);
+            var acc = jdk.incubator.vector.FloatVector.fromArray(fs, lane, 0);
+            var z = jdk.incubator.vector.FloatVector.fromArray(fs, other, 0);
+            VectorMath.runningMax(acc, z).intoArray(got, 0);
+            float a = v[k], b = v[k + 1];
+            if (Float.isNaN(b)) {
+                assertEquals(Float.floatToRawIntBits(a), Float.floatToRawIntBits(got[0]), "a NaN z is skipped");
+            } else if (Float.isNaN(a)) {
+                assertTrue(Float.isNaN(got[0]), "a NaN maximum stays NaN");
+            } else {
+                assertEquals(Math.max(a, b), got[0], 0f, "runningMax " + a + " " + b); // ±0 compare equal here
+            }
+        }
+    }
 }
