@@ -76,7 +76,7 @@ public final class VectorKernels implements SinkhornKernels {
                 FloatVector gmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), gsum = FloatVector.zero(FS);
                 for (int j = 0; j < bound; j += FL) {
                     FloatVector z = FloatVector.fromMemorySegment(FS, tile, base + (long) j * Float.BYTES, ORDER).fma(negInv, FloatVector.fromArray(FS, h, j));
-                    gmax = VectorMath.runningMax(gmax, z);
+                    gmax = gmax.blend(z, gmax.compare(VectorOperators.LT, z)); // skips NaNs: only steers the guess, the sum carries them
                     gsum = gsum.add(VectorMath.exp(z.sub(g)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -135,7 +135,7 @@ public final class VectorKernels implements SinkhornKernels {
                 DoubleVector gmax = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY), gsum = DoubleVector.zero(DS);
                 for (int j = 0; j < bound; j += DL) {
                     DoubleVector z = DoubleVector.fromMemorySegment(DS, tile, base + (long) j * Double.BYTES, ORDER).fma(negInv, DoubleVector.fromArray(DS, h, j));
-                    gmax = VectorMath.runningMax(gmax, z);
+                    gmax = gmax.blend(z, gmax.compare(VectorOperators.LT, z)); // skips NaNs: only steers the guess, the sum carries them
                     gsum = gsum.add(VectorMath.exp(z.sub(guess)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -341,7 +341,7 @@ public final class VectorKernels implements SinkhornKernels {
             FloatVector gmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), gsum = FloatVector.zero(FS);
             for (int j = 0; j < bound; j += FL) {
                 FloatVector z = FloatVector.fromArray(FS, tile, base + j).fma(negInv, FloatVector.fromArray(FS, h, j));
-                gmax = VectorMath.runningMax(gmax, z);
+                gmax = gmax.blend(z, gmax.compare(VectorOperators.LT, z)); // skips NaNs: only steers the guess, the sum carries them
                 gsum = gsum.add(VectorMath.exp(z.sub(g)));
             }
             double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -433,7 +433,7 @@ public final class VectorKernels implements SinkhornKernels {
                 FloatVector gmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY), gsum = FloatVector.zero(FS);
                 for (int j = 0; j < bound; j += FL) {
                     FloatVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, FloatVector.fromArray(FS, h, j));
-                    gmax = VectorMath.runningMax(gmax, z);
+                    gmax = gmax.blend(z, gmax.compare(VectorOperators.LT, z)); // skips NaNs: only steers the guess, the sum carries them
                     gsum = gsum.add(VectorMath.exp(z.sub(g)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -489,7 +489,7 @@ public final class VectorKernels implements SinkhornKernels {
                 DoubleVector gmax = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY), gsum = DoubleVector.zero(DS);
                 for (int j = 0; j < bound; j += DL) {
                     DoubleVector z = distances(x, xi, d, yT, cols, j, sqrt).fma(negInv, DoubleVector.fromArray(DS, h, j));
-                    gmax = VectorMath.runningMax(gmax, z);
+                    gmax = gmax.blend(z, gmax.compare(VectorOperators.LT, z)); // skips NaNs: only steers the guess, the sum carries them
                     gsum = gsum.add(VectorMath.exp(z.sub(guess)));
                 }
                 double gm = gmax.reduceLanes(VectorOperators.MAX), total = VectorMath.sum(gsum);
@@ -586,7 +586,8 @@ public final class VectorKernels implements SinkhornKernels {
             long at = (long) j * Float.BYTES;
             for (int r = 0; r < rows; r++, at += stride) {
                 FloatVector z = FloatVector.fromMemorySegment(FS, tile, at, ORDER).fma(negInv, FloatVector.broadcast(FS, hc[hcOffset + r]));
-                sum = sum.add(VectorMath.exp(VectorMath.atMost(z.sub(s), COLUMN_CLAMP_F)));
+                FloatVector t = z.sub(s);
+                sum = sum.add(VectorMath.exp(t.blend(COLUMN_CLAMP_F, t.compare(VectorOperators.GT, COLUMN_CLAMP_F)))); // t.min(clamp)
             }
             sum.add(FloatVector.fromArray(FS, acc, j)).intoArray(acc, j);
         }
@@ -612,7 +613,8 @@ public final class VectorKernels implements SinkhornKernels {
             FloatVector sum = FloatVector.zero(FS);
             for (int r = 0, at = j; r < rows; r++, at += cols) {
                 FloatVector z = FloatVector.fromArray(FS, tile, at).fma(negInv, FloatVector.broadcast(FS, hc[hcOffset + r]));
-                sum = sum.add(VectorMath.exp(VectorMath.atMost(z.sub(s), COLUMN_CLAMP_F)));
+                FloatVector t = z.sub(s);
+                sum = sum.add(VectorMath.exp(t.blend(COLUMN_CLAMP_F, t.compare(VectorOperators.GT, COLUMN_CLAMP_F)))); // t.min(clamp)
             }
             sum.add(FloatVector.fromArray(FS, acc, j)).intoArray(acc, j);
         }
@@ -639,7 +641,8 @@ public final class VectorKernels implements SinkhornKernels {
             long at = (long) j * Double.BYTES;
             for (int r = 0; r < rows; r++, at += stride) {
                 DoubleVector z = DoubleVector.fromMemorySegment(DS, tile, at, ORDER).fma(negInv, DoubleVector.broadcast(DS, hc[hcOffset + r]));
-                sum = sum.add(VectorMath.exp(VectorMath.atMost(z.sub(s), COLUMN_CLAMP_D)));
+                DoubleVector t = z.sub(s);
+                sum = sum.add(VectorMath.exp(t.blend(COLUMN_CLAMP_D, t.compare(VectorOperators.GT, COLUMN_CLAMP_D)))); // t.min(clamp)
             }
             sum.add(DoubleVector.fromArray(DS, acc, j)).intoArray(acc, j);
         }

@@ -56,46 +56,16 @@ final class VectorMath {
     private static final float EC5 = 8.2903029397e-03f;
 
     /*
-     * Clamps and running maxima. FloatVector.max and min follow Math.max and min (−0 below +0, NaN wins), which
-     * C2 compiles on x86 to six instructions (a sign test, two blends, the min or max, a NaN test and a masked
-     * move) where the kernels need one: in the column sums and the exponential these clamps were a third of
-     * the instructions of the loop. A compare and a blend give the same bits for any bound that is neither
-     * NaN nor zero.
+     * Clamps. FloatVector.max and min follow Math.max and min (−0 below +0, NaN wins), which C2 compiles on x86
+     * to six instructions (a sign test, two blends, the min or max, a NaN test and a masked move) where the
+     * kernels need one: in the column sums and the exponential these clamps were a third of the instructions of
+     * the loop. A compare and a blend, x.blend(lo, x.compare(LT, lo)), give the same bits as x.max(lo) for any
+     * bound lo that is neither NaN nor zero (NaN lanes stay NaN), in two instructions.
+     * The kernels write this inline rather than call a helper: a helper's virtual calls on FloatVector are
+     * devirtualised from the helper's own type profile, and a small helper that C1 compiled without one (tier 2,
+     * when C2's queue is long) left C2 a virtual call there in about half of the JVMs, and the vectors boxed
+     * (6x slower sweeps).
      */
-
-    /** max(x, lo) lane-wise, the same bits as {@code x.max(lo)} for a bound lo that is neither NaN nor ±0 (NaN lanes stay NaN). */
-    static FloatVector atLeast(FloatVector x, float lo) {
-        return x.blend(lo, x.compare(VectorOperators.LT, lo));
-    }
-
-    /** min(x, hi) lane-wise, the same bits as {@code x.min(hi)} for a bound hi that is neither NaN nor ±0 (NaN lanes stay NaN). */
-    static FloatVector atMost(FloatVector x, float hi) {
-        return x.blend(hi, x.compare(VectorOperators.GT, hi));
-    }
-
-    /** {@link #atLeast(FloatVector, float)} in double. */
-    static DoubleVector atLeast(DoubleVector x, double lo) {
-        return x.blend(lo, x.compare(VectorOperators.LT, lo));
-    }
-
-    /** {@link #atMost(FloatVector, float)} in double. */
-    static DoubleVector atMost(DoubleVector x, double hi) {
-        return x.blend(hi, x.compare(VectorOperators.GT, hi));
-    }
-
-    /**
-     * A running maximum: lanes of z above acc replace them. It equals {@code acc.max(z)} except that a NaN in z
-     * is skipped and −0 and +0 count as equal, so it is only for maxima that steer a computation whose own
-     * terms carry any NaN on (the one-pass log-sum-exp's check of its guess, whose sum has every term).
-     */
-    static FloatVector runningMax(FloatVector acc, FloatVector z) {
-        return acc.blend(z, acc.compare(VectorOperators.LT, z));
-    }
-
-    /** {@link #runningMax(FloatVector, FloatVector)} in double. */
-    static DoubleVector runningMax(DoubleVector acc, DoubleVector z) {
-        return acc.blend(z, acc.compare(VectorOperators.LT, z));
-    }
 
     /** e^x for x ≤ 88, lane-wise; x below −87.3 gives about 1.2e-38. */
     static FloatVector exp(FloatVector x) {
@@ -104,7 +74,7 @@ final class VectorMath {
 
     private static FloatVector jotExp(FloatVector x) {
         VectorSpecies<Float> s = x.species();
-        FloatVector xc = atLeast(x, LOW_F);
+        FloatVector xc = x.blend(LOW_F, x.compare(VectorOperators.LT, LOW_F)); // x.max(LOW_F), see above
         FloatVector t = xc.fma(FloatVector.broadcast(s, LOG2E_F), FloatVector.broadcast(s, MAGIC_F));
         FloatVector n = t.sub(MAGIC_F);
         FloatVector r = n.fma(FloatVector.broadcast(s, -LN2_HI_F), xc);
@@ -137,7 +107,7 @@ final class VectorMath {
 
     private static DoubleVector jotExp(DoubleVector x) {
         VectorSpecies<Double> s = x.species();
-        DoubleVector xc = atLeast(x, LOW_D);
+        DoubleVector xc = x.blend(LOW_D, x.compare(VectorOperators.LT, LOW_D)); // x.max(LOW_D)
         DoubleVector t = xc.fma(DoubleVector.broadcast(s, LOG2E_D), DoubleVector.broadcast(s, MAGIC_D));
         DoubleVector n = t.sub(MAGIC_D);
         DoubleVector r = n.fma(DoubleVector.broadcast(s, -LN2_HI_D), xc);

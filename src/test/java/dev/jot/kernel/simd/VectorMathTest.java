@@ -156,41 +156,49 @@ class VectorMathTest {
     }
 
     @Test
-    void clampsGiveTheBitsOfJavasMaxAndMinAndTheRunningMaxOnlySkipsNaNAndSignedZeros() {
+    void theExponentialsClampGivesTheBitsOfJavasMaxAndTheKernelsOtherClampsThoseOfMaxAndMin() {
         var fs = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
         var ds = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
         float[] v = awkwardFloats();
-        float[] lane = new float[fs.length()], got = new float[fs.length()], other = new float[fs.length()];
-        double[] dl = new double[ds.length()], dgot = new double[ds.length()];
+        float[] lane = new float[fs.length()], got = new float[fs.length()], want = new float[fs.length()];
+        double[] dl = new double[ds.length()], dgot = new double[ds.length()], dwant = new double[ds.length()];
+        for (float x : v) {
+            // exp(x) against exp(Math.max(x, −87.3)): the inner compare-and-blend clamp must then change nothing
+            java.util.Arrays.fill(lane, x);
+            var xv = jdk.incubator.vector.FloatVector.fromArray(fs, lane, 0);
+            VectorMath.exp(xv).intoArray(got, 0);
+            VectorMath.exp(xv.max(-87.3f)).intoArray(want, 0);
+            assertEquals(Float.floatToRawIntBits(want[0]), Float.floatToRawIntBits(got[0]), "f32 exp at " + x);
+            java.util.Arrays.fill(dl, x * 8.0);
+            var xd = jdk.incubator.vector.DoubleVector.fromArray(ds, dl, 0);
+            VectorMath.exp(xd).intoArray(dgot, 0);
+            VectorMath.exp(xd.max(-708.3)).intoArray(dwant, 0);
+            assertEquals(Double.doubleToRawLongBits(dwant[0]), Double.doubleToRawLongBits(dgot[0]), "f64 exp at " + x * 8.0);
+        }
+        // the kernels' inline forms (column sums' t.min(64), the one-pass maximum) against Java's min and max
         for (float bound : new float[]{-87.3f, 64f, -1e-30f, 3e38f}) {
-            for (int k = 0; k < v.length; k++) {
-                java.util.Arrays.fill(lane, v[k]);
-                var x = jdk.incubator.vector.FloatVector.fromArray(fs, lane, 0);
-                VectorMath.atLeast(x, bound).intoArray(got, 0);
-                assertEquals(Float.floatToRawIntBits(Math.max(v[k], bound)), Float.floatToRawIntBits(got[0]), "atLeast " + v[k] + " " + bound);
-                VectorMath.atMost(x, bound).intoArray(got, 0);
-                assertEquals(Float.floatToRawIntBits(Math.min(v[k], bound)), Float.floatToRawIntBits(got[0]), "atMost " + v[k] + " " + bound);
-                java.util.Arrays.fill(dl, v[k]);
-                var xd = jdk.incubator.vector.DoubleVector.fromArray(ds, dl, 0);
-                VectorMath.atLeast(xd, bound).intoArray(dgot, 0);
-                assertEquals(Double.doubleToRawLongBits(Math.max((double) v[k], bound)), Double.doubleToRawLongBits(dgot[0]), "atLeast f64 " + v[k]);
-                VectorMath.atMost(xd, bound).intoArray(dgot, 0);
-                assertEquals(Double.doubleToRawLongBits(Math.min((double) v[k], bound)), Double.doubleToRawLongBits(dgot[0]), "atMost f64 " + v[k]);
+            for (float x : v) {
+                java.util.Arrays.fill(lane, x);
+                var t = jdk.incubator.vector.FloatVector.fromArray(fs, lane, 0);
+                t.blend(bound, t.compare(jdk.incubator.vector.VectorOperators.GT, bound)).intoArray(got, 0);
+                assertEquals(Float.floatToRawIntBits(Math.min(x, bound)), Float.floatToRawIntBits(got[0]), "min " + x + " " + bound);
+                t.blend(bound, t.compare(jdk.incubator.vector.VectorOperators.LT, bound)).intoArray(got, 0);
+                assertEquals(Float.floatToRawIntBits(Math.max(x, bound)), Float.floatToRawIntBits(got[0]), "max " + x + " " + bound);
             }
         }
         for (int k = 0; k + 1 < v.length; k++) {
             java.util.Arrays.fill(lane, v[k]);
-            java.util.Arrays.fill(other, v[k + 1]);
             var acc = jdk.incubator.vector.FloatVector.fromArray(fs, lane, 0);
-            var z = jdk.incubator.vector.FloatVector.fromArray(fs, other, 0);
-            VectorMath.runningMax(acc, z).intoArray(got, 0);
+            java.util.Arrays.fill(lane, v[k + 1]);
+            var z = jdk.incubator.vector.FloatVector.fromArray(fs, lane, 0);
+            acc.blend(z, acc.compare(jdk.incubator.vector.VectorOperators.LT, z)).intoArray(got, 0);
             float a = v[k], b = v[k + 1];
             if (Float.isNaN(b)) {
                 assertEquals(Float.floatToRawIntBits(a), Float.floatToRawIntBits(got[0]), "a NaN z is skipped");
             } else if (Float.isNaN(a)) {
                 assertTrue(Float.isNaN(got[0]), "a NaN maximum stays NaN");
             } else {
-                assertEquals(Math.max(a, b), got[0], 0f, "runningMax " + a + " " + b); // ±0 compare equal here
+                assertEquals(Math.max(a, b), got[0], 0f, "running max " + a + " " + b); // ±0 compare equal here
             }
         }
     }
