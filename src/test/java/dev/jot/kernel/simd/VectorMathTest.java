@@ -157,9 +157,18 @@ class VectorMathTest {
 
     @Test
     void theExponentialsClampGivesTheBitsOfJavasMaxAndTheKernelsOtherClampsThoseOfMaxAndMin() {
+        Clamps.check(awkwardFloats());
+    }
+
+    /**
+     * In a class of its own: its calls pass vectors as {@code Vector} arguments, which makes the verifier load
+     * {@code jdk.incubator.vector.Vector}; inside the test class itself that would fail its loading (and the
+     * discovery of every test) in a JVM without the module.
+     */
+    private static final class Clamps {
+    static void check(float[] v) {
         var fs = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
         var ds = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
-        float[] v = awkwardFloats();
         float[] lane = new float[fs.length()], got = new float[fs.length()], want = new float[fs.length()];
         double[] dl = new double[ds.length()], dgot = new double[ds.length()], dwant = new double[ds.length()];
         for (float x : v) {
@@ -201,5 +210,6 @@ class VectorMathTest {
                 assertEquals(Math.max(a, b), got[0], 0f, "running max " + a + " " + b); // ±0 compare equal here
             }
         }
+    }
     }
 }
